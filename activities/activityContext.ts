@@ -1,0 +1,20 @@
+import type { Client } from '@temporalio/client';
+import type { RefreshTiming } from '../lib/config.js';
+import type { KeyRing } from '../lib/crypto/keyRing.js';
+import type { ProviderEntry } from '../lib/providers/catalog.js';
+import type { Store } from '../lib/store/openStore.js';
+
+/** What every activity may use: built once by the worker and passed in (no globals). */
+export interface ActivityContext {
+  store: Store;
+  keyRing: KeyRing;
+  catalog: Map<string, ProviderEntry>;
+  env: NodeJS.ProcessEnv;
+  redirectUri: string;
+  /** for the refresh-audit, which starts workflows */
+  temporal: Client;
+  timing: RefreshTiming;
+  taskQueue: string;
+  /** test-only: see pauseForTest.ts */
+  pauseDir?: string;
+}

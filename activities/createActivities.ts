@@ -1,0 +1,23 @@
+import type { ActivityContext } from './activityContext.js';
+import { createAuthorizationRequest, type CreateAuthorizationRequestInput } from './createAuthorizationRequest.js';
+import { disconnectConnection } from './disconnectConnection.js';
+import { exchangeCodeAndSave, type CallbackParameters } from './exchangeCodeAndSave.js';
+import { markRequestExpired, markRequestFailed } from './recordRequestOutcome.js';
+import { refreshTokens } from './refreshTokens.js';
+import { restartMissingConnectionWorkflows } from './restartMissingConnectionWorkflows.js';
+
+/** The activities the worker registers, bound to their dependencies. */
+export function createActivities(ctx: ActivityContext) {
+  return {
+    createAuthorizationRequest: (input: CreateAuthorizationRequestInput) => createAuthorizationRequest(ctx, input),
+    exchangeCodeAndSave: (input: { requestId: string; callback: CallbackParameters }) => exchangeCodeAndSave(ctx, input),
+    markRequestExpired: (requestId: string) => markRequestExpired(ctx, requestId),
+    markRequestFailed: (requestId: string, error: { error: string; error_description: string | null }) =>
+      markRequestFailed(ctx, requestId, error),
+    refreshTokens: (input: { connectionId: string }) => refreshTokens(ctx, input),
+    disconnectConnection: (input: { connectionId: string }) => disconnectConnection(ctx, input),
+    restartMissingConnectionWorkflows: () => restartMissingConnectionWorkflows(ctx),
+  };
+}
+
+export type ConnectionActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,184 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import * as oauth from 'oauth4webapi';
+import type { ConnectionDoc, OAuthRequestDoc, StoredCredentials } from '../lib/store/documents.js';
+import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAuthorizationServer.js';
+import type { ActivityContext } from './activityContext.js';
+import { pauseForTest } from './pauseForTest.js';
+import { providerForActivity } from './providerForActivity.js';
+import { tokenExpiries } from './tokenExpiries.js';
+
+export interface CallbackParameters {
+  code: string;
+  state: string;
+  iss: string | null;
+}
+
+/** What the workflow learns from a token response: when to act next, never the tokens. */
+export interface SavedConnection {
+  connectionId: string;
+  tokenExpiresAt: string | null;
+  refreshTokenExpiresAt: string | null;
+}
+
+export interface ProviderErrorDetails {
+  error: string;
+  error_description: string | null;
+}
+
+const finalFailure = (details: ProviderErrorDetails): ApplicationFailure =>
+  ApplicationFailure.nonRetryable(
+    `${details.error}${details.error_description ? `: ${details.error_description}` : ''}`,
+    'provider_error',
+    details,
+  );
+
+const summary = (doc: Pick<ConnectionDoc, '_id' | 'tokenExpiresAt' | 'refreshTokenExpiresAt'>): SavedConnection => ({
+  connectionId: doc._id,
+  tokenExpiresAt: doc.tokenExpiresAt?.toISOString() ?? null,
+  refreshTokenExpiresAt: doc.refreshTokenExpiresAt?.toISOString() ?? null,
+});
+
+/**
+ * Step 4: exchanges the authorization code (with the PKCE verifier) and upserts the connection with
+ * encrypted tokens before returning. Safe to retry: a retry that finds this flow's tokens saved does
+ * not exchange again, and a code whose exchange was cut off mid-flight is never sent a second time.
+ * 5xx and network errors are retried by Temporal; 4xx (invalid_grant, ...) are final.
+ */
+export async function exchangeCodeAndSave(
+  ctx: ActivityContext,
+  input: { requestId: string; callback: CallbackParameters },
+): Promise<SavedConnection> {
+  const { oauthRequests, connections } = ctx.store;
+  const request = await oauthRequests.findOne({ _id: input.requestId });
+  if (!request) throw ApplicationFailure.nonRetryable('authorization request not found', 'request_not_found');
+
+  const saved = await connections.findOne({ _id: request.connectionId });
+  if (saved && saved.requestId === request._id) {
+    await markCompleted(ctx, request._id);
+    return summary(saved);
+  }
+  if (request.status === 'failed' && request.error) throw finalFailure(request.error);
+  await pauseForTest(ctx, 'exchange:before-send', request.connectionId);
+
+  // Claim the code: from here on it may have reached the provider, so it is never sent twice.
+  const claimed = await oauthRequests.findOneAndUpdate(
+    { _id: request._id, status: 'callback_received' },
+    { $set: { status: 'exchanging', updatedAt: new Date() } },
+  );
+  if (!claimed) {
+    const interrupted: ProviderErrorDetails = {
+      error: 'exchange_interrupted',
+      error_description:
+        'The code exchange was interrupted after the code was sent to the provider; please authorize again.',
+    };
+    await oauthRequests.updateOne({ _id: request._id }, { $set: { status: 'failed', error: interrupted, updatedAt: new Date() } });
+    throw finalFailure(interrupted);
+  }
+
+  const { entry, as, client, clientAuth } = await providerForActivity(ctx, request.datasourceId);
+  const tokens = await requestTokens(ctx, request, as, client, clientAuth, input.callback, requestOptions(entry, providerTimeoutMs(ctx.timing.activityTimeoutSeconds)));
+
+  await pauseForTest(ctx, 'exchange:after-response', request.connectionId);
+  const now = new Date();
+  const credentials: StoredCredentials = {
+    access_token: tokens.access_token,
+    token_type: tokens.token_type,
+    ...(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}),
+    ...(tokens.id_token ? { id_token: tokens.id_token } : {}),
+    ...(tokens.scope ? { scope: tokens.scope } : {}),
+  };
+  const providerData = Object.fromEntries(
+    entry.providerDataFields.filter((f) => tokens[f] !== undefined).map((f) => [f, tokens[f]]),
+  );
+  const doc = {
+    accountId: request.accountId,
+    connectionType: request.datasourceId,
+    status: 'active' as const,
+    credentials: ctx.keyRing.encryptJson(credentials, request.connectionId),
+    scopes: tokens.scope ? tokens.scope.split(' ').filter(Boolean) : request.scopes,
+    ...tokenExpiries(tokens, entry, now, null),
+    lastAuthorizedAt: now,
+    providerData,
+    apiBaseUri: entry.apiBaseUri ?? null,
+    requestId: request._id,
+    updatedAt: now,
+  };
+  await connections.updateOne(
+    { _id: request.connectionId },
+    {
+      $set: doc,
+      $setOnInsert: {
+        name: request.connectionName ?? `${entry.name} connection`,
+        lastRefreshedAt: null,
+        adoptedAt: null,
+        createdAt: now,
+      },
+    },
+    { upsert: true },
+  );
+  await pauseForTest(ctx, 'save:before-complete', request.connectionId);
+  await markCompleted(ctx, request._id);
+  return summary({ _id: request.connectionId, ...doc });
+}
+
+async function requestTokens(
+  ctx: ActivityContext,
+  request: OAuthRequestDoc,
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  clientAuth: oauth.ClientAuth,
+  callback: CallbackParameters,
+  options: ReturnType<typeof requestOptions>,
+): Promise<oauth.TokenEndpointResponse> {
+  const release = () =>
+    ctx.store.oauthRequests.updateOne(
+      { _id: request._id, status: 'exchanging' },
+      { $set: { status: 'callback_received', updatedAt: new Date() } },
+    );
+  const fail = async (details: ProviderErrorDetails): Promise<never> => {
+    await ctx.store.oauthRequests.updateOne(
+      { _id: request._id },
+      { $set: { status: 'failed', error: details, updatedAt: new Date() } },
+    );
+    throw finalFailure(details);
+  };
+
+  const params = new URLSearchParams({ code: callback.code, state: callback.state });
+  if (callback.iss) params.set('iss', callback.iss);
+  let validated: URLSearchParams;
+  try {
+    validated = oauth.validateAuthResponse(as, client, params, oauth.skipStateCheck);
+  } catch (err) {
+    return fail({ error: 'invalid_authorization_response', error_description: (err as Error).message });
+  }
+  const verifier = ctx.keyRing.decrypt(request.codeVerifier, request._id).toString('utf8');
+
+  let response: Response;
+  try {
+    response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, validated, ctx.redirectUri, verifier, options);
+  } catch (err) {
+    // The request did not get an answer (network error or timeout): the provider did not issue tokens
+    // that we know of; let Temporal retry with backoff.
+    await release();
+    throw err;
+  }
+  if (response.status >= 500) {
+    await release();
+    throw ApplicationFailure.retryable(`token endpoint answered ${response.status}`, 'provider_unavailable');
+  }
+  try {
+    return await oauth.processAuthorizationCodeResponse(as, client, response);
+  } catch (err) {
+    if (err instanceof oauth.ResponseBodyError) {
+      return fail({ error: err.error, error_description: err.error_description ?? null });
+    }
+    return fail({ error: 'invalid_token_response', error_description: (err as Error).message });
+  }
+}
+
+async function markCompleted(ctx: ActivityContext, requestId: string): Promise<void> {
+  await ctx.store.oauthRequests.updateOne(
+    { _id: requestId },
+    { $set: { status: 'completed', error: null, updatedAt: new Date() } },
+  );
+}

@@ -1,0 +1,105 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import * as oauth from 'oauth4webapi';
+import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAuthorizationServer.js';
+import type { StoredCredentials } from '../lib/store/documents.js';
+import { readCredentials } from '../lib/store/readCredentials.js';
+import type { ActivityContext } from './activityContext.js';
+import { pauseForTest } from './pauseForTest.js';
+import { providerForActivity } from './providerForActivity.js';
+import { recordConnectionEvent } from './recordConnectionEvent.js';
+import { tokenExpiries } from './tokenExpiries.js';
+
+export interface RefreshResult {
+  status: 'active' | 'needs_reauth' | 'missing';
+  tokenExpiresAt: string | null;
+  refreshTokenExpiresAt: string | null;
+  lastRefreshedAt: string | null;
+}
+
+/**
+ * Step 6: one refresh-token grant; the new tokens are stored encrypted before this returns. A
+ * response without a refresh token keeps the old one. 4xx (invalid_grant, invalid_client, ...) marks
+ * the connection needs_reauth after exactly one call; 5xx and network errors throw for Temporal to
+ * retry with backoff. Returns only the new expiry times.
+ */
+export async function refreshTokens(ctx: ActivityContext, input: { connectionId: string }): Promise<RefreshResult> {
+  const { connections } = ctx.store;
+  const doc = await connections.findOne({ _id: input.connectionId, status: { $ne: 'deleted' } });
+  if (!doc) return { status: 'missing', tokenExpiresAt: null, refreshTokenExpiresAt: null, lastRefreshedAt: null };
+  const current = readCredentials(ctx.keyRing, doc);
+  const unchanged = (status: RefreshResult['status']): RefreshResult => ({
+    status,
+    tokenExpiresAt: doc.tokenExpiresAt?.toISOString() ?? null,
+    refreshTokenExpiresAt: doc.refreshTokenExpiresAt?.toISOString() ?? null,
+    lastRefreshedAt: doc.lastRefreshedAt?.toISOString() ?? null,
+  });
+  const needsReauth = async (error: string, description: string | null): Promise<RefreshResult> => {
+    await connections.updateOne({ _id: doc._id }, { $set: { status: 'needs_reauth', updatedAt: new Date() } });
+    await recordConnectionEvent(ctx, doc, 'needs_reauth', { error, error_description: description });
+    return unchanged('needs_reauth');
+  };
+  if (!current.refresh_token) return needsReauth('no_refresh_token', 'the provider issued no refresh token');
+
+  const { entry, as, client, clientAuth } = await providerForActivity(ctx, doc.connectionType);
+  const startedAt = new Date();
+  if (entry.refreshNotBeforeSeconds && doc.tokenExpiresAt && doc.tokenExpiresAt.getTime() - startedAt.getTime() > entry.refreshNotBeforeSeconds * 1000) {
+    return unchanged('active'); // this provider refuses to refresh a token that is still good for longer
+  }
+  const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, current.refresh_token, requestOptions(entry, providerTimeoutMs(ctx.timing.activityTimeoutSeconds)));
+  if (response.status >= 500) {
+    throw ApplicationFailure.retryable(`token endpoint answered ${response.status}`, 'provider_unavailable');
+  }
+  let tokens: oauth.TokenEndpointResponse;
+  try {
+    tokens = await oauth.processRefreshTokenResponse(as, client, response);
+  } catch (err) {
+    if (err instanceof oauth.ResponseBodyError) return needsReauth(err.error, err.error_description ?? null);
+    throw err;
+  }
+
+  await pauseForTest(ctx, 'refresh:after-response', doc._id);
+  const rotated = typeof tokens.refresh_token === 'string' && tokens.refresh_token.length > 0;
+  const credentials: StoredCredentials = {
+    access_token: tokens.access_token,
+    token_type: tokens.token_type,
+    refresh_token: rotated ? tokens.refresh_token : current.refresh_token,
+    ...(tokens.id_token ? { id_token: tokens.id_token } : current.id_token ? { id_token: current.id_token } : {}),
+    ...(tokens.scope ? { scope: tokens.scope } : current.scope ? { scope: current.scope } : {}),
+  };
+  const { tokenExpiresAt, refreshTokenExpiresAt } = tokenExpiries(tokens, entry, startedAt, doc.refreshTokenExpiresAt);
+  const now = new Date();
+  // The provider has already rotated the refresh token: this write must not be given up on lightly
+  // (a retry of the whole activity would present the consumed token and end in needs_reauth).
+  await withWriteRetries(() => connections.updateOne(
+    { _id: doc._id },
+    {
+      $set: {
+        status: 'active',
+        credentials: ctx.keyRing.encryptJson(credentials, doc._id),
+        tokenExpiresAt,
+        refreshTokenExpiresAt,
+        lastRefreshedAt: now,
+        updatedAt: now,
+      },
+    },
+  ));
+  await pauseForTest(ctx, 'refresh:after-write', doc._id);
+  return {
+    status: 'active',
+    tokenExpiresAt: tokenExpiresAt?.toISOString() ?? null,
+    refreshTokenExpiresAt: refreshTokenExpiresAt?.toISOString() ?? null,
+    lastRefreshedAt: now.toISOString(),
+  };
+}
+
+/** A few quick retries of a write that must land (e.g. a database busy for a moment). */
+async function withWriteRetries<T>(write: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
+}

@@ -1,0 +1,15 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../lib/config.js';
+import type { KeyRing } from '../lib/crypto/keyRing.js';
+import type { ProviderEntry } from '../lib/providers/catalog.js';
+import type { Store } from '../lib/store/openStore.js';
+
+/** What the API's plugins share, passed as plugin options. */
+export interface ApiContext {
+  config: Config;
+  store: Store;
+  temporal: Client;
+  catalog: Map<string, ProviderEntry>;
+  keyRing: KeyRing;
+  env: NodeJS.ProcessEnv;
+}

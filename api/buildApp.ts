@@ -1,0 +1,55 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { redactUrl } from '../lib/logging/redactUrl.js';
+import { SECRET_LOG_PATHS } from '../lib/logging/secretLogPaths.js';
+import type { ApiContext } from './ApiContext.js';
+import rateLimit from '@fastify/rate-limit';
+import { accountRoutes } from './account/accountRoutes.js';
+import { authenticate } from './auth/authenticate.js';
+import { codecRoutes } from './codec/codecRoutes.js';
+import { callbackRoutes } from './callback/callbackRoutes.js';
+import { connectionsRoutes } from './connections/connectionsRoutes.js';
+import { connectionTypesRoutes } from './connectionTypes/connectionTypesRoutes.js';
+import { HttpError } from './errors/HttpError.js';
+import { registerErrorHandlers } from './errors/registerErrorHandlers.js';
+import { oauth2Routes } from './oauth2/oauth2Routes.js';
+import { collectOpenApi } from './openapi/collectOpenApi.js';
+import { renderApiDocs } from './openapi/renderApiDocs.js';
+
+
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: { paths: [...SECRET_LOG_PATHS], censor: '[redacted]' },
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
+    },
+  };
+}
+
+/** The Fastify app: the public callback, and everything else under /api behind a Bearer token. */
+export async function buildApp(ctx: ApiContext, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? loggerOptions(ctx.config.LOG_LEVEL), trustProxy: false });
+  registerErrorHandlers(app);
+  const openApi = collectOpenApi(app);
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/api/openapi.json', async () => openApi());
+  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderApiDocs(openApi())));
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(429, 'too_many_requests', `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`),
+  });
+  await app.register(callbackRoutes, ctx);
+  await app.register(codecRoutes, ctx);
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', authenticate(ctx.store));
+      await api.register(connectionTypesRoutes, ctx);
+      await api.register(oauth2Routes, ctx);
+      await api.register(connectionsRoutes, ctx);
+      await api.register(accountRoutes, ctx);
+    },
+    { prefix: '/api' },
+  );
+  return app;
+}

@@ -1,0 +1,149 @@
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { secretHash } from '../../lib/crypto/secretHash.js';
+import type { OAuthRequestDoc } from '../../lib/store/documents.js';
+import { connectionWorkflowId } from '../../lib/temporal/names.js';
+import { type CallbackDelivery, deliverCallbackUpdate, type FlowOutcome } from '../../workflows/connectionMessages.js';
+import type { ApiContext } from '../ApiContext.js';
+import { renderCallbackPage } from './renderCallbackPage.js';
+import { doc } from '../openapi/routeDoc.js';
+
+const param = z.string().max(4096).optional();
+const CallbackQuery = z.object({
+  state: param,
+  code: param,
+  iss: param,
+  error: z.string().max(256).optional(),
+  error_description: z.string().max(2048).optional(),
+});
+
+/** How long the browser waits for the exchange before it is told to come back for the outcome. */
+const OUTCOME_WAIT_MS = 30_000;
+
+/**
+ * GET /oauth2/callback (public): the provider's redirect. Matched to its flow by the state hash,
+ * claimed once (a replay delivers nothing), delivered to the workflow as an update, and answered
+ * with the real outcome of the exchange.
+ */
+export const callbackRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
+  const limit = { max: ctx.config.CONNECTFLOW_CALLBACK_RATE_LIMIT, timeWindow: '1 minute' };
+  app.get('/oauth2/callback', { config: { rateLimit: limit, ...doc({ summary: 'The provider redirect target (public; HTML, or JSON with Accept: application/json)', query: CallbackQuery, responses: { 302: 'to the redirect_url', 400: 'unknown state', 409: 'already used', 410: 'expired', 422: 'the provider refused', 429: 'rate limited' } }) } }, async (request, reply) => {
+    const page = (status: number, result: Record<string, unknown>) => renderCallbackPage(request, reply, status, result);
+    const parsed = CallbackQuery.safeParse(request.query);
+    if (!parsed.success) {
+      return page(400, { connected: false, error: 'invalid_request', message: 'the callback parameters are malformed' });
+    }
+    const query = parsed.data;
+    if (!query.state) {
+      return page(400, { connected: false, error: 'invalid_request', message: 'the callback has no state parameter' });
+    }
+    const found = await ctx.store.oauthRequests.findOne({ stateHash: secretHash(query.state) });
+    if (!found) {
+      return page(400, { connected: false, error: 'invalid_state', message: 'this authorization response does not belong to any request' });
+    }
+    if (found.status === 'expired' || found.expiresAt < new Date()) return expiredPage(page);
+    const claimed = await ctx.store.oauthRequests.findOneAndUpdate(
+      { _id: found._id, status: 'pending' },
+      { $set: { status: 'callback_received', updatedAt: new Date() } },
+    );
+    if (!claimed) return replayedPage(page);
+
+    const handle = ctx.temporal.workflow.getHandle(connectionWorkflowId(found.connectionId));
+    const delivery: CallbackDelivery = {
+      requestId: found._id,
+      state: query.state,
+      code: query.code ?? null,
+      iss: query.iss ?? null,
+      error: query.error ?? null,
+      errorDescription: query.error_description ?? null,
+    };
+    // One update id per request: a retried delivery (RPC timeout under load, a reloaded page) attaches
+    // to the update already admitted instead of delivering twice.
+    const deadline = Date.now() + OUTCOME_WAIT_MS;
+    const deliver = async (): Promise<FlowOutcome> => {
+      for (;;) {
+        try {
+          return await handle.executeUpdate(deliverCallbackUpdate, { args: [delivery], updateId: `callback/${found._id}` });
+        } catch (err) {
+          if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && Date.now() < deadline) continue;
+          throw err;
+        }
+      }
+    };
+
+    let outcome: FlowOutcome;
+    try {
+      const update = deliver();
+      const result = await Promise.race([update, timeout(OUTCOME_WAIT_MS)]);
+      if (result === 'timeout') {
+        update.catch(() => undefined);
+        return page(202, {
+          connected: false,
+          status: 'pending',
+          message: 'The authorization was received and is still being completed. The application will see the result.',
+        });
+      }
+      outcome = result;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) {
+        const now = await ctx.store.oauthRequests.findOne({ _id: found._id });
+        if (now?.status === 'expired') return expiredPage(page);
+        return replayedPage(page);
+      }
+      // Delivered after all (the error came after the server admitted it)? Then answer its outcome.
+      const admitted = await Promise.race([
+        handle.getUpdateHandle<FlowOutcome>(`callback/${found._id}`).result().catch(() => undefined),
+        timeout(5_000).then(() => undefined),
+      ]);
+      if (admitted) return finish(request, reply, found, admitted, page);
+      // Not known to be delivered: give the claim back so reloading the page delivers it (same update id).
+      request.log.warn({ err }, 'could not deliver the callback');
+      await ctx.store.oauthRequests.updateOne(
+        { _id: found._id, status: 'callback_received' },
+        { $set: { status: 'pending', updatedAt: new Date() } },
+      );
+      return page(503, {
+        connected: false,
+        error: 'temporarily_unavailable',
+        message: 'The authorization could not be completed right now. Reload this page in a moment to try again.',
+      });
+    }
+    return finish(request, reply, found, outcome, page);
+  });
+};
+
+type Page = (status: number, result: Record<string, unknown>) => FastifyReply;
+
+const expiredPage = (page: Page) =>
+  page(410, { connected: false, error: 'expired', message: 'this authorization request has expired; please start again' });
+
+const replayedPage = (page: Page) =>
+  page(409, { connected: false, error: 'already_used', message: 'this authorization response was already used' });
+
+function finish(
+  _request: FastifyRequest,
+  reply: FastifyReply,
+  oauthRequest: OAuthRequestDoc,
+  outcome: FlowOutcome,
+  page: Page,
+): FastifyReply {
+  if (oauthRequest.redirectUrl) {
+    const target = new URL(oauthRequest.redirectUrl);
+    if (outcome.connected) target.searchParams.set('connection_id', outcome.connectionId);
+    else {
+      target.searchParams.set('error', outcome.error);
+      if (outcome.error_description) target.searchParams.set('error_description', outcome.error_description);
+    }
+    return reply.code(302).header('cache-control', 'no-store').redirect(target.href);
+  }
+  if (outcome.connected) {
+    return page(200, { connected: true, connection_id: outcome.connectionId, datasource_id: outcome.datasourceId });
+  }
+  return page(422, { connected: false, error: outcome.error, error_description: outcome.error_description });
+}
+
+function timeout(ms: number): Promise<'timeout'> {
+  return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+}

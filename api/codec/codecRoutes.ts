@@ -1,0 +1,96 @@
+import formbody from '@fastify/formbody';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { EncryptionCodec } from '../../lib/temporal/encryptionCodec.js';
+import type { ApiContext } from '../ApiContext.js';
+import { callerOf, requireScope, tokenAuthenticator } from '../auth/authenticate.js';
+import { parseInput } from '../errors/parseInput.js';
+import { doc } from '../openapi/routeDoc.js';
+
+const COOKIE = 'cf_codec';
+const base64 = z.string().max(4_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/);
+const DecodeBody = z.object({
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
+    .max(1_000),
+});
+
+/**
+ * The codec server of the Temporal Web UI (`--ui-codec-endpoint <api>/codec`): an operator with an
+ * `account:admin` API token reads decrypted payloads in the UI. The UI calls from its own origin
+ * with the operator's session cookie (set once with the form at GET /codec/session).
+ */
+export const codecRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
+  await app.register(formbody);
+  const codec = new EncryptionCodec(ctx.keyRing);
+  const uiOrigin = ctx.config.CONNECTFLOW_TEMPORAL_UI_ORIGIN;
+  const authenticate = tokenAuthenticator(ctx.store);
+
+  const cors = (request: FastifyRequest, reply: FastifyReply) => {
+    if (uiOrigin && request.headers.origin === uiOrigin) {
+      reply
+        .header('access-control-allow-origin', uiOrigin)
+        .header('access-control-allow-credentials', 'true')
+        .header('access-control-allow-methods', 'POST, OPTIONS')
+        .header('access-control-allow-headers', 'content-type, x-namespace, authorization')
+        .header('vary', 'origin');
+    }
+  };
+  app.addHook('onRequest', async (request, reply) => cors(request, reply));
+  app.options('/codec/decode', async (_request, reply) => reply.code(204).send());
+
+  app.post(
+    '/codec/decode',
+    {
+      config: doc({ summary: 'Temporal UI codec server: decode payloads', scope: 'account:admin', body: DecodeBody, responses: { 401: 'no session', 403: 'missing scope' } }),
+      preHandler: [
+        async (request) => {
+          const cookieToken = readCookie(request.headers.cookie, COOKIE);
+          await authenticate(request, cookieToken);
+        },
+        requireScope('account:admin'),
+      ],
+    },
+    async (request) => {
+      callerOf(request);
+      const body = parseInput(DecodeBody, request.body, 'body');
+      const decoded = await codec.decode(
+        body.payloads.map((p) => ({
+          metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+          data: p.data === undefined ? undefined : Buffer.from(p.data, 'base64'),
+        })),
+      );
+      return {
+        payloads: decoded.map((p) => ({
+          metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+          data: p.data ? Buffer.from(p.data).toString('base64') : undefined,
+        })),
+      };
+    },
+  );
+
+  app.get('/codec/session', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>connectflow · Temporal UI decoding</title></head>
+<body style="font-family:system-ui;max-width:36rem;margin:4rem auto"><h1>Decode payloads in the Temporal UI</h1>
+<p>Paste an API token with the scope <code>account:admin</code>. This browser then gets a session cookie the Temporal UI's codec calls carry.</p>
+<form method="post" action="/codec/session"><input name="token" type="password" size="50" autocomplete="off" required> <button type="submit">Start session</button></form></body></html>`),
+  );
+
+  app.post('/codec/session', async (request, reply) => {
+    const { token } = parseInput(z.object({ token: z.string().min(10).max(200) }), request.body, 'body');
+    await authenticate(request, token);
+    await requireScope('account:admin')(request, reply);
+    return reply
+      .header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=28800`)
+      .type('text/html; charset=utf-8')
+      .send('<!doctype html><p>Session started: the Temporal UI can now decode payloads in this browser for 8 hours.</p>');
+  });
+};
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of header?.split(';') ?? []) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return undefined;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+export const ConnectionIdParams = z.object({ id: z.string().min(1).max(128) });
+
+export const ListConnectionsQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  page_size: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const GetConnectionQuery = z.object({
+  include_credentials: z.enum(['true', 'false']).optional(),
+});
+
+/** Credentials as `POST /api/oauth2/credentials` returned them (only connection_id is needed). */
+const Credentials = z.looseObject({
+  connection_id: z.string().min(1).max(128).optional(),
+  access_token: z.string().max(16_384).optional(),
+  refresh_token: z.string().max(16_384).optional(),
+});
+
+export const SaveConnectionBody = z.object({
+  connection_type: z.string().min(1).max(100),
+  connection_name: z.string().trim().min(1).max(200),
+  credentials: Credentials,
+});
+
+export const ReplaceConnectionBody = z.object({
+  connection_type: z.string().min(1).max(100).optional(),
+  connection_name: z.string().trim().min(1).max(200),
+  credentials: Credentials.optional(),
+});
+
+export const ReauthorizeBody = z
+  .object({
+    validity_duration: z
+      .number({ error: 'validity_duration must be an integer number of seconds between 300 and 43200' })
+      .int()
+      .min(300, { error: 'validity_duration must be an integer number of seconds between 300 and 43200' })
+      .max(43200, { error: 'validity_duration must be an integer number of seconds between 300 and 43200' })
+      .default(1800),
+    redirect_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    scopes: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
+  })
+  .default({ validity_duration: 1800 });

@@ -1,0 +1,149 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ConnectionDoc } from '../../lib/store/documents.js';
+import { readCredentials } from '../../lib/store/readCredentials.js';
+import type { ApiContext } from '../ApiContext.js';
+import { assertRedirectAllowed } from '../account/assertRedirectAllowed.js';
+import { callerOf, hasScope, requireScope } from '../auth/authenticate.js';
+import { HttpError, notFound } from '../errors/HttpError.js';
+import { parseInput } from '../errors/parseInput.js';
+import { type ConnectionSnapshot, disconnectUpdate, reauthorizeUpdate, refreshUpdate } from '../../workflows/connectionMessages.js';
+import {
+  ConnectionIdParams,
+  GetConnectionQuery,
+  ListConnectionsQuery,
+  ReauthorizeBody,
+  ReplaceConnectionBody,
+  SaveConnectionBody,
+} from './connectionSchemas.js';
+import { connectionView } from './connectionView.js';
+import { Singleflight } from './Singleflight.js';
+import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
+import { doc } from '../openapi/routeDoc.js';
+
+const importNotSupported = () =>
+  new HttpError(
+    422,
+    'credentials_not_from_flow',
+    'credentials must be the ones POST /api/oauth2/credentials returned (with their connection_id); importing tokens obtained elsewhere is not supported yet',
+  );
+
+/** Connections of the calling account: list, read, save (adopt the flow's connection) and replace. */
+export const connectionsRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
+  const { connections } = ctx.store;
+  const refreshes = new Singleflight<ConnectionSnapshot>();
+  const refreshNow = (doc: ConnectionDoc) => refreshes.run(doc._id, () => updateConnectionWorkflow(ctx, doc, refreshUpdate));
+
+  const findOwned = async (accountId: string, id: string): Promise<ConnectionDoc> => {
+    const doc = await connections.findOne({ _id: id, accountId, status: { $ne: 'deleted' } });
+    if (!doc) throw notFound('connection');
+    return doc;
+  };
+
+  /** The credentials must be this connection's own (same id, same tokens when given). */
+  const checkCredentials = (doc: ConnectionDoc, credentials: { connection_id?: string; access_token?: string; refresh_token?: string }) => {
+    if (credentials.connection_id !== undefined && credentials.connection_id !== doc._id) throw importNotSupported();
+    if (credentials.access_token === undefined && credentials.refresh_token === undefined) return;
+    const stored = readCredentials(ctx.keyRing, doc);
+    const sameAccess = credentials.access_token === undefined || credentials.access_token === stored.access_token;
+    const sameRefresh = credentials.refresh_token === undefined || credentials.refresh_token === stored.refresh_token;
+    if (!sameAccess || !sameRefresh) throw importNotSupported();
+  };
+
+  const rename = async (doc: ConnectionDoc, name: string): Promise<ConnectionDoc> => {
+    const now = new Date();
+    await connections.updateOne({ _id: doc._id, accountId: doc.accountId }, { $set: { name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now } });
+    return { ...doc, name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now };
+  };
+
+  const saved = (doc: ConnectionDoc) => ({ _id: doc._id, cross_id: doc._id, connection_name: doc.name, message: 'connection saved' });
+
+  const errors = { 400: 'bad input', 401: 'no or unknown token', 403: 'missing scope', 404: 'not found' };
+  app.get('/connections', { preHandler: requireScope('connection:read'), config: doc({ summary: 'List connections (paged)', scope: 'connection:read', query: ListConnectionsQuery, responses: errors }) }, async (request) => {
+    const query = parseInput(ListConnectionsQuery, request.query, 'query');
+    const filter = { accountId: callerOf(request).accountId, status: { $ne: 'deleted' as const } };
+    const [items, total] = await Promise.all([
+      connections
+        .find(filter)
+        .sort({ createdAt: -1, _id: 1 })
+        .skip((query.page - 1) * query.page_size)
+        .limit(query.page_size)
+        .toArray(),
+      connections.countDocuments(filter),
+    ]);
+    return { items: items.map(connectionView), page: query.page, page_size: query.page_size, total };
+  });
+
+  app.get('/connections/:id', { preHandler: requireScope('connection:read'), config: doc({ summary: 'One connection (tokens with include_credentials=true and connection:edit)', scope: 'connection:read', params: ConnectionIdParams, query: GetConnectionQuery, responses: errors }) }, async (request) => {
+    const { id } = parseInput(ConnectionIdParams, request.params, 'params');
+    const query = parseInput(GetConnectionQuery, request.query, 'query');
+    const caller = callerOf(request);
+    const doc = await findOwned(caller.accountId, id);
+    if (query.include_credentials !== 'true') return connectionView(doc);
+    if (!hasScope(caller, 'connection:edit')) {
+      throw new HttpError(403, 'forbidden', 'include_credentials=true needs the scope connection:edit');
+    }
+    // Hand out a token that is good for at least the refresh margin: refresh first if it is not.
+    const marginMs = ctx.config.CONNECTFLOW_REFRESH_MARGIN_SECONDS * 1000;
+    const fresh =
+      doc.status === 'active' && doc.tokenExpiresAt && doc.tokenExpiresAt.getTime() - Date.now() < marginMs
+        ? (await refreshNow(doc), await findOwned(caller.accountId, id))
+        : doc;
+    return { ...connectionView(fresh), credentials: readCredentials(ctx.keyRing, fresh) };
+  });
+
+  app.post('/connections/:id/refresh', { preHandler: requireScope('connection:edit'), config: doc({ summary: 'Refresh now (coalesced)', scope: 'connection:edit', params: ConnectionIdParams, responses: { ...errors, 409: 'needs_reauth' } }) }, async (request) => {
+    const { id } = parseInput(ConnectionIdParams, request.params, 'params');
+    const caller = callerOf(request);
+    const doc = await findOwned(caller.accountId, id);
+    const refreshed = await refreshNow(doc);
+    if (refreshed.status === 'needs_reauth') {
+      throw new HttpError(409, 'needs_reauth', 'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)');
+    }
+    const fresh = await findOwned(caller.accountId, id);
+    return { ...connectionView(fresh), credentials: readCredentials(ctx.keyRing, fresh) };
+  });
+
+  app.post('/connections/:id/reauthorize', { preHandler: requireScope('connection:edit'), config: doc({ summary: 'A new auth_uri for the same connection', scope: 'connection:edit', params: ConnectionIdParams, body: ReauthorizeBody, responses: { ...errors, 409: 'being deleted' } }) }, async (request) => {
+    const { id } = parseInput(ConnectionIdParams, request.params, 'params');
+    const body = parseInput(ReauthorizeBody, request.body, 'body');
+    const doc = await findOwned(callerOf(request).accountId, id);
+    await assertRedirectAllowed(ctx.store, doc.accountId, body.redirect_url);
+    const issued = await updateConnectionWorkflow(ctx, doc, reauthorizeUpdate, {
+      validitySeconds: body.validity_duration,
+      redirectUrl: body.redirect_url ?? null,
+      scopes: body.scopes ?? null,
+      connectionName: null,
+    });
+    return { pull_id: issued.pullId, auth_uri: issued.authUri, expires_at: issued.expiresAt };
+  });
+
+  app.delete('/connections/:id', { preHandler: requireScope('connection:edit'), config: doc({ summary: 'Revoke at the provider and delete', scope: 'connection:edit', params: ConnectionIdParams, responses: { ...errors, 204: 'deleted' } }) }, async (request, reply) => {
+    const { id } = parseInput(ConnectionIdParams, request.params, 'params');
+    const doc = await findOwned(callerOf(request).accountId, id);
+    await updateConnectionWorkflow(ctx, doc, disconnectUpdate);
+    return reply.code(204).send();
+  });
+
+  app.put('/connections', { preHandler: requireScope('connection:edit'), config: doc({ summary: 'Create new connection (adopts the flow\'s connection)', scope: 'connection:edit', body: SaveConnectionBody, responses: { ...errors, 422: 'credentials not from a flow' } }) }, async (request) => {
+    const body = parseInput(SaveConnectionBody, request.body, 'body');
+    const connectionId = body.credentials.connection_id;
+    if (!connectionId) throw importNotSupported();
+    const doc = await findOwned(callerOf(request).accountId, connectionId);
+    if (doc.connectionType !== body.connection_type) {
+      throw new HttpError(400, 'bad_request', `these credentials belong to connection_type "${doc.connectionType}"`);
+    }
+    checkCredentials(doc, body.credentials);
+    return saved(await rename(doc, body.connection_name));
+  });
+
+  app.put('/connections/:id', { preHandler: requireScope('connection:edit'), config: doc({ summary: 'Update connection by id (whole body)', scope: 'connection:edit', params: ConnectionIdParams, body: ReplaceConnectionBody, responses: errors }) }, async (request) => {
+    const { id } = parseInput(ConnectionIdParams, request.params, 'params');
+    const body = parseInput(ReplaceConnectionBody, request.body, 'body');
+    const doc = await findOwned(callerOf(request).accountId, id);
+    if (body.connection_type !== undefined && body.connection_type !== doc.connectionType) {
+      throw new HttpError(400, 'bad_request', `connection_type of a connection cannot change (it is "${doc.connectionType}")`);
+    }
+    if (body.credentials) checkCredentials(doc, body.credentials);
+    return saved(await rename(doc, body.connection_name));
+  });
+};

@@ -1,0 +1,18 @@
+import { MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
+
+/** MongoDB or Temporal unreachable: the request can be retried, so a 503 rather than a 500. */
+export function dependencyUnavailable(err: unknown): 'MongoDB' | 'Temporal' | undefined {
+  for (let e = err as { cause?: unknown; code?: unknown; name?: string } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (
+      e instanceof MongoServerSelectionError ||
+      e instanceof MongoNetworkError ||
+      e instanceof MongoNotConnectedError ||
+      e instanceof MongoTopologyClosedError
+    ) {
+      return 'MongoDB';
+    }
+    // gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from the Temporal frontend
+    if ((e.name === 'ServiceError' || 'details' in e || 'metadata' in e) && (e.code === 14 || e.code === 4)) return 'Temporal';
+  }
+  return undefined;
+}

@@ -1,0 +1,34 @@
+import { loadConfig } from '../lib/config.js';
+import { loadKeyRing } from '../lib/crypto/keyRing.js';
+import { loadCatalog } from '../lib/providers/catalog.js';
+import { openStore } from '../lib/store/openStore.js';
+import { connectTemporalClient } from '../lib/temporal/connectTemporalClient.js';
+import { buildApp } from './buildApp.js';
+
+/** The API process: `tsx api/main.ts`. Stops accepting on SIGTERM/SIGINT and drains in-flight requests. */
+const config = loadConfig();
+const keyRing = loadKeyRing(config);
+const store = await openStore(config);
+const temporal = await connectTemporalClient(config, keyRing);
+const app = await buildApp({ config, store, temporal, catalog: loadCatalog(process.env), keyRing, env: process.env });
+await app.listen({ host: config.HOST, port: config.PORT });
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    // Drain: stop accepting, let in-flight requests finish, and close keep-alive connections as they
+    // fall idle (a connection busy when close() began would otherwise stay open after its response).
+    const sweeper = setInterval(() => app.server.closeIdleConnections(), 200);
+    setTimeout(() => process.exit(1), 60_000).unref();
+    void app
+      .close()
+      .then(() => Promise.all([store.close(), temporal.connection.close()]))
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
+      .finally(() => clearInterval(sweeper));
+  });
+}

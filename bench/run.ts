@@ -1,0 +1,43 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatReport } from './report.js';
+import { runBench, type BenchPart } from './runBench.js';
+import { FULL, QUICK } from './sizes.js';
+
+/**
+ * `npm run bench [-- --quick] [--parts flows,coalescing,scale] [--cpu-prof] [--keep-data]`
+ *
+ * Starts its own Temporal dev server, FerretDB, demo providers, connectflow (API + worker) and the
+ * two other contenders on free ports in a throw-away data dir; prints one table per part and writes
+ * the raw figures to bench/results/<date>.json.
+ */
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    parts: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+    'keep-data': { type: 'boolean', default: false },
+  },
+});
+const parts = values.parts?.split(',').map((p) => p.trim()) as BenchPart[] | undefined;
+for (const p of parts ?? []) if (!['flows', 'coalescing', 'scale'].includes(p)) throw new Error(`unknown part "${p}"`);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'connectflow-bench-'));
+let results;
+try {
+  results = await runBench({ sizes: values.quick ? QUICK : FULL, dataDir, parts, cpuProf: values['cpu-prof'] });
+} finally {
+  if (values['keep-data'] || values['cpu-prof']) console.error(`[bench] data, logs and profiles kept in ${dataDir}`);
+  else rmSync(dataDir, { recursive: true, force: true });
+}
+console.log(formatReport(results));
+
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(resultsDir, { recursive: true });
+const file = join(resultsDir, `${results.startedAt.slice(0, 10)}${values.quick ? '-quick' : ''}.json`);
+writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+console.log(`raw figures: ${file}`);
+process.exit(results.failures.length ? 1 : 0);

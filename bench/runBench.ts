@@ -1,0 +1,185 @@
+import { cpus, totalmem } from 'node:os';
+import { COALESCE_TYPE, FLOW_TYPE, SCALE_TYPE, startBenchStack, type ContenderName } from './benchStack.js';
+import { runCoalescingPart, type CoalescingResult } from './parts/coalescing.js';
+import { runFlowsPart, type FlowLevelResult, type FlowsPartResult } from './parts/flows.js';
+import { retireConnections, runScalePart, type ScalePartResult } from './parts/scale.js';
+import type { BenchSizes } from './sizes.js';
+import { ratio, round } from './stats.js';
+
+export type BenchPart = 'flows' | 'coalescing' | 'scale';
+
+export interface RunBenchOptions {
+  sizes: BenchSizes;
+  dataDir: string;
+  parts?: BenchPart[];
+  /** reuse running Temporal and MongoDB servers instead of starting them (the smoke test) */
+  servers?: { temporalAddress: string; mongoUri: string };
+  taskQueue?: string;
+  database?: string;
+  cpuProf?: boolean;
+  /** at the end, end every workflow the bench started and drop its databases (for reused servers) */
+  cleanUp?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  sizes: BenchSizes['name'];
+  machine: { cpus: number; cpuModel: string | undefined; memoryGiB: number; node: string };
+  env: Record<string, string>;
+  contenders: Array<{ name: ContenderName; exchangesCode: boolean; wiring: string }>;
+  stackStartSeconds: number;
+  flows?: FlowsPartResult;
+  coalescing?: CoalescingResult;
+  scale?: ScalePartResult;
+  targets: TargetCheck[];
+  /** parts that threw (the others' figures are kept) */
+  failures: Array<{ part: BenchPart; error: string }>;
+  wallSeconds: number;
+}
+
+/** Starts the bench stack, runs the parts, stops everything; returns the raw figures. */
+export async function runBench(options: RunBenchOptions): Promise<BenchResults> {
+  const log = options.log ?? ((line: string) => console.error(`[bench] ${line}`));
+  const parts = new Set(options.parts ?? ['flows', 'coalescing', 'scale']);
+  const { sizes } = options;
+  const started = Date.now();
+  const bench = await startBenchStack({
+    dataDir: options.dataDir,
+    sizes,
+    servers: options.servers,
+    taskQueue: options.taskQueue,
+    database: options.database,
+    cpuProf: options.cpuProf,
+    log,
+  });
+  const stackStartSeconds = round((Date.now() - started) / 1000, 1);
+  log(`stack ready in ${stackStartSeconds} s (logs in ${bench.dataDir}/logs)`);
+  const results: BenchResults = {
+    startedAt: new Date(started).toISOString(),
+    sizes: sizes.name,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
+    env: bench.publicEnv,
+    contenders: bench.contenders.map((c) => ({ name: c.name, exchangesCode: c.exchangesCode, wiring: c.wiring })),
+    stackStartSeconds,
+    targets: [],
+    failures: [],
+    wallSeconds: 0,
+  };
+  const attempt = async (part: BenchPart, work: () => Promise<void>) => {
+    if (!parts.has(part)) return;
+    try {
+      await work();
+    } catch (err) {
+      // keep what the other parts measured
+      results.failures.push({ part, error: (err as Error).stack ?? String(err) });
+      log(`${part} FAILED: ${(err as Error).message}`);
+    }
+  };
+  try {
+    const { pids } = bench;
+    const processes = {
+      temporal: pids.temporal,
+      ferretdb: pids.ferretdb,
+      'connectflow API': pids.api,
+      'connectflow worker': pids.worker,
+      direct: pids.direct,
+      'bare-Temporal app': pids.bareApp,
+      'bare-Temporal worker': pids.bareWorker,
+      'bench (driver + providers)': process.pid,
+    };
+    await attempt('flows', async () => {
+      results.flows = await runFlowsPart(bench.contenders, sizes.flows, log, processes);
+      // Parts 2 and 3 start from an empty `connections` collection: on FerretDB every lookup but a
+      // bare {_id} scans the whole collection, so the flows' connections would slow them down.
+      log(`retired the ${await retireConnections(bench, { connectionType: { $in: [FLOW_TYPE, COALESCE_TYPE] } })} connections of part 1`);
+    });
+    await attempt('coalescing', async () => {
+      results.coalescing = await runCoalescingPart(bench, sizes.coalescing);
+      log(`coalescing: ${results.coalescing.tokenEndpointCalls} token call(s), p99 ${results.coalescing.latency.p99} ms`);
+      await retireConnections(bench, { connectionType: COALESCE_TYPE });
+    });
+    await attempt('scale', async () => {
+      // A fresh worker, so that its memory is the scale phases' and not what parts 1 and 2 left behind.
+      await bench.restartWorker();
+      results.scale = await runScalePart(bench, sizes.scale, log);
+    });
+  } finally {
+    if (options.cleanUp) {
+      await retireConnections(bench, { connectionType: { $in: [FLOW_TYPE, COALESCE_TYPE, SCALE_TYPE] } }).catch(() => undefined);
+      await bench.store.client.db(`${bench.config.MONGODB_DATABASE}_direct`).dropDatabase().catch(() => undefined);
+      await bench.store.db.dropDatabase().catch(() => undefined);
+    }
+    await bench.stop();
+  }
+  results.targets = checkTargets(results, sizes);
+  results.wallSeconds = round((Date.now() - started) / 1000, 1);
+  return results;
+}
+
+export function flowLevel(flows: FlowsPartResult | undefined, name: ContenderName, concurrency: number): FlowLevelResult | undefined {
+  return flows?.levels.find((l) => l.contender === name && l.concurrency === concurrency);
+}
+
+function checkTargets(results: BenchResults, sizes: BenchSizes): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const { flows, coalescing, scale } = results;
+  if (flows) {
+    const c = sizes.flows.targetConcurrency;
+    const [cf, direct] = (['connectflow', 'direct'] as const).map((n) => flowLevel(flows, n, c));
+    const p99 = ratio(cf?.total.p99, direct?.total.p99);
+    checks.push({
+      target: `whole-flow p99 <= 2x direct at concurrency ${c}`,
+      measured: `${cf?.total.p99} ms vs ${direct?.total.p99} ms = ${p99}x`,
+      met: p99 <= 2,
+    });
+    const tput = ratio(cf?.flowsPerSecond, direct?.flowsPerSecond);
+    checks.push({
+      target: `throughput >= 0.5x direct at concurrency ${c}`,
+      measured: `${cf?.flowsPerSecond}/s vs ${direct?.flowsPerSecond}/s = ${tput}x`,
+      met: tput >= 0.5,
+    });
+    for (const level of sizes.flows.concurrency.filter((l) => l > 1)) {
+      const [cfL, bareL] = [flowLevel(flows, 'connectflow', level), flowLevel(flows, 'bare-temporal', level)];
+      const r = ratio(cfL?.flowsPerSecond, bareL?.flowsPerSecond);
+      checks.push({
+        target: `throughput >= 0.8x bare-Temporal at concurrency ${level}`,
+        measured: `${cfL?.flowsPerSecond}/s vs ${bareL?.flowsPerSecond}/s = ${r}x`,
+        met: r >= 0.8,
+      });
+    }
+  }
+  if (coalescing) {
+    checks.push({
+      target: `coalescing: ${coalescing.requests} concurrent refreshes make exactly 1 token-endpoint call`,
+      measured: `${coalescing.tokenEndpointCalls} call(s), ${coalescing.answered200}/${coalescing.requests} answered 200, ${coalescing.distinctAccessTokens} distinct token(s)`,
+      met: coalescing.tokenEndpointCalls === 1 && coalescing.answered200 === coalescing.requests && coalescing.distinctAccessTokens === 1,
+    });
+    checks.push({
+      target: 'coalescing: p99 <= one provider round trip + 100 ms',
+      measured: `p99 ${coalescing.latency.p99} ms vs round trip ${coalescing.providerRoundTrip.p50} ms + 100`,
+      met: coalescing.latency.p99 <= coalescing.providerRoundTrip.p50 + 100,
+    });
+  }
+  const last = scale?.phases.at(-1);
+  if (last) {
+    const rss = last.rssMiB.worker?.peakMiB;
+    checks.push({
+      target: `${last.activeConnections} connections: worker RSS <= 512 MB`,
+      measured: `peak ${rss} MiB (end ${last.rssMiB.worker?.lastMiB} MiB)`,
+      met: rss !== undefined && rss <= 512,
+    });
+    checks.push({
+      target: `${last.activeConnections} connections: refresh lag p99 <= 5 s`,
+      measured: `p99 ${last.lagSeconds.p99} s (p50 ${last.lagSeconds.p50} s), ${last.notRefreshed} not refreshed, ${last.needsReauth} needs_reauth`,
+      met: last.lagSeconds.p99 <= 5 && last.notRefreshed === 0 && last.needsReauth === 0,
+    });
+  }
+  return checks;
+}

@@ -1,0 +1,98 @@
+/** How big each part of the bench is: the full run, `--quick` for development, and the smoke test's. */
+export interface BenchSizes {
+  name: 'full' | 'quick' | 'smoke';
+  flows: {
+    concurrency: number[];
+    /** flows measured per contender and concurrency level */
+    flowsPerLevel: (concurrency: number) => number;
+    /** unmeasured sequential flows per contender first (JIT, discovery, workflow bundle caches) */
+    warmup: number;
+    /** the level the throughput/p99 targets are read at */
+    targetConcurrency: number;
+  };
+  coalescing: {
+    /** concurrent POST /api/connections/:id/refresh */
+    requests: number;
+    /** sequential direct refresh-token grants timed to get one provider round trip */
+    roundTrips: number;
+  };
+  scale: {
+    /** active connections in each phase (a phase retires the previous one's and creates its own) */
+    phases: number[];
+    /** the lifetime of the minted and refreshed access tokens */
+    accessTokenTtlSeconds: number;
+    /** CONNECTFLOW_REFRESH_MARGIN_SECONDS of the stack: a connection refreshes every ttl − margin seconds */
+    marginSeconds: number;
+    /**
+     * After a phase's window: time for the last refreshes to land before the results are read. The
+     * largest phase spreads its planned refreshes over one refresh cycle (ttl − margin) minus twice
+     * this (so the results are read before any connection refreshes a second time), and every phase
+     * runs at that same rate (its window is shorter), so phases differ only in size.
+     */
+    drainSeconds: number;
+    /** how long past the drain to wait for stragglers (when at most a tenth is missing) before counting them as not refreshed */
+    stragglerSeconds: number;
+    /** workflow starts in flight while creating connections */
+    startConcurrency: number;
+    /** connections per second assumed for the first phase's creation (later phases use the measured rate) */
+    assumedCreationRate: number;
+    /** seconds between the expected end of creation and the window */
+    leadSeconds: number;
+  };
+}
+
+export const FULL: BenchSizes = {
+  name: 'full',
+  flows: {
+    concurrency: [1, 20, 100],
+    flowsPerLevel: (c) => (c === 1 ? 30 : 200),
+    warmup: 10,
+    targetConcurrency: 20,
+  },
+  coalescing: { requests: 1000, roundTrips: 30 },
+  scale: {
+    phases: [1_000, 10_000],
+    accessTokenTtlSeconds: 600,
+    // The shipped default margin: a 10-minute token is refreshed every 5 minutes, so 10,000
+    // connections refresh at 33/s in steady state. Here: 10,000 over 260 s (38/s), 1,000 over 26 s.
+    marginSeconds: 300,
+    drainSeconds: 20,
+    stragglerSeconds: 15,
+    startConcurrency: 32,
+    assumedCreationRate: 50,
+    leadSeconds: 3,
+  },
+};
+
+export const QUICK: BenchSizes = {
+  name: 'quick',
+  flows: { concurrency: [1, 5], flowsPerLevel: () => 20, warmup: 3, targetConcurrency: 5 },
+  coalescing: { requests: 50, roundTrips: 10 },
+  scale: {
+    phases: [5, 50],
+    accessTokenTtlSeconds: 600,
+    marginSeconds: 570, // refresh every 30 s
+    drainSeconds: 10,
+    stragglerSeconds: 15,
+    startConcurrency: 8,
+    assumedCreationRate: 20,
+    leadSeconds: 2,
+  },
+};
+
+/** test/bench.smoke.test.ts: the least that still exercises every code path. */
+export const SMOKE: BenchSizes = {
+  name: 'smoke',
+  flows: { concurrency: [1, 2], flowsPerLevel: () => 3, warmup: 1, targetConcurrency: 2 },
+  coalescing: { requests: 20, roundTrips: 3 },
+  scale: {
+    phases: [3, 6],
+    accessTokenTtlSeconds: 600,
+    marginSeconds: 594, // refresh every 6 s
+    drainSeconds: 2,
+    stragglerSeconds: 20,
+    startConcurrency: 4,
+    assumedCreationRate: 10,
+    leadSeconds: 1,
+  },
+};

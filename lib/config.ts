@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** Every environment variable connectflow reads, parsed once. Unset values fall back to development defaults. */
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('connectflow'),
+  MONGODB_URI: z.string().min(1).default('mongodb://127.0.0.1:27017/?directConnection=true'),
+  MONGODB_DATABASE: z.string().min(1).default('connectflow'),
+  PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  CONNECTFLOW_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  CONNECTFLOW_DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Refresh this long before an access token expires (and before a refresh token with a known lifetime lapses). */
+  CONNECTFLOW_REFRESH_MARGIN_SECONDS: z.coerce.number().min(0).max(86_400).default(300),
+  /** ± random spread of planned refreshes, so tokens issued together are not refreshed together. */
+  CONNECTFLOW_REFRESH_JITTER_SECONDS: z.coerce.number().min(0).max(3_600).default(30),
+  /** Backoff of refreshes failing with 5xx or timeouts: first retry after this, doubling up to the cap. */
+  CONNECTFLOW_REFRESH_RETRY_INITIAL_SECONDS: z.coerce.number().min(0.1).max(3_600).default(10),
+  CONNECTFLOW_REFRESH_RETRY_MAX_SECONDS: z.coerce.number().min(0.1).max(86_400).default(3_600),
+  /** An on-demand refresh within this long after the last one returns that one's result. */
+  CONNECTFLOW_REFRESH_COALESCE_SECONDS: z.coerce.number().min(0).max(3_600).default(10),
+  /**
+   * How long an activity attempt (code exchange, refresh) may run before Temporal retries it elsewhere,
+   * e.g. after its worker died. Provider HTTP calls time out well inside it.
+   */
+  CONNECTFLOW_ACTIVITY_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(600).default(60),
+  /** Test-only: activities pause at named steps while a file of that name exists in this directory. */
+  CONNECTFLOW_TEST_PAUSE_DIR: z.string().optional(),
+  /** How often the `refresh-audit` schedule looks for active connections whose workflow is missing. */
+  CONNECTFLOW_AUDIT_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
+  /** The Temporal Web UI's origin, allowed (CORS) to call the codec endpoint with the operator's session. */
+  CONNECTFLOW_TEMPORAL_UI_ORIGIN: z.url().optional(),
+  /** Callback requests allowed per client IP per minute. */
+  CONNECTFLOW_CALLBACK_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  /** Extra catalog entries (JSON array), e.g. any OIDC/RFC 8414 provider by issuer URL alone. */
+  CONNECTFLOW_EXTRA_PROVIDERS: z.string().optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+/** When and how a connection's workflow refreshes: carried in its input so the workflow stays pure. */
+export interface RefreshTiming {
+  marginSeconds: number;
+  jitterSeconds: number;
+  retryInitialSeconds: number;
+  retryMaxSeconds: number;
+  coalesceSeconds: number;
+  /** start-to-close of the exchange and refresh activities (older workflow inputs lack it: 60) */
+  activityTimeoutSeconds?: number;
+}
+
+export function refreshTiming(config: Config): RefreshTiming {
+  return {
+    marginSeconds: config.CONNECTFLOW_REFRESH_MARGIN_SECONDS,
+    jitterSeconds: config.CONNECTFLOW_REFRESH_JITTER_SECONDS,
+    retryInitialSeconds: config.CONNECTFLOW_REFRESH_RETRY_INITIAL_SECONDS,
+    retryMaxSeconds: config.CONNECTFLOW_REFRESH_RETRY_MAX_SECONDS,
+    coalesceSeconds: config.CONNECTFLOW_REFRESH_COALESCE_SECONDS,
+    activityTimeoutSeconds: config.CONNECTFLOW_ACTIVITY_TIMEOUT_SECONDS,
+  };
+}
+
+/** The redirect_uri registered at every provider: the public callback of this deployment. */
+export function callbackUrl(config: Pick<Config, 'PUBLIC_BASE_URL'>): string {
+  return new URL('/oauth2/callback', config.PUBLIC_BASE_URL).href;
+}

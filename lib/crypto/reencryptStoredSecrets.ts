@@ -1,0 +1,56 @@
+import type { Collection, Document } from 'mongodb';
+import type { Store } from '../store/openStore.js';
+import type { KeyRing } from './keyRing.js';
+
+export interface RotationCounts {
+  scanned: number;
+  reencrypted: number;
+  alreadyCurrent: number;
+  changedMeanwhile: number;
+}
+
+/**
+ * Re-encrypts every stored secret under the key ring's newest key. Resumable: envelopes already under
+ * the newest key are skipped, and each write is conditional on the envelope it read (a refresh that
+ * wrote meanwhile wins), so it can be stopped and run again at any time.
+ */
+export async function reencryptStoredSecrets(
+  store: Store,
+  keyRing: KeyRing,
+  onProgress: (collection: string, counts: RotationCounts) => void = () => undefined,
+): Promise<Record<string, RotationCounts>> {
+  return {
+    connections: await reencryptField(store.connections, 'credentials', (doc) => String(doc._id), keyRing, (c) => onProgress('connections', c)),
+    oauth_requests: await reencryptField(store.oauthRequests, 'codeVerifier', (doc) => String(doc._id), keyRing, (c) =>
+      onProgress('oauth_requests', c),
+    ),
+  };
+}
+
+async function reencryptField<T extends Document>(
+  collection: Collection<T>,
+  field: string,
+  associatedData: (doc: Document) => string,
+  keyRing: KeyRing,
+  onProgress: (counts: RotationCounts) => void,
+): Promise<RotationCounts> {
+  const counts: RotationCounts = { scanned: 0, reencrypted: 0, alreadyCurrent: 0, changedMeanwhile: 0 };
+  const current = `cf1.${keyRing.currentKeyId}.`;
+  const raw = collection as unknown as Collection<Document>;
+  for await (const doc of raw.find({ [field]: { $type: 'string' } }).sort({ _id: 1 })) {
+    counts.scanned++;
+    const envelope = doc[field] as string;
+    if (envelope.startsWith(current)) {
+      counts.alreadyCurrent++;
+      continue;
+    }
+    const ad = associatedData(doc);
+    const rewrapped = keyRing.encrypt(keyRing.decrypt(envelope, ad), ad);
+    const result = await raw.updateOne({ _id: doc._id, [field]: envelope }, { $set: { [field]: rewrapped } });
+    if (result.modifiedCount === 1) counts.reencrypted++;
+    else counts.changedMeanwhile++;
+    if (counts.scanned % 500 === 0) onProgress(counts);
+  }
+  onProgress(counts);
+  return counts;
+}

@@ -1,0 +1,40 @@
+import { randomSecret, secretHash } from '../crypto/secretHash.js';
+import { API_SCOPES, type ApiScope } from './documents.js';
+import type { Store } from './openStore.js';
+
+export function parseScopes(list: string): ApiScope[] {
+  const scopes = list.split(/[,\s]+/).filter(Boolean);
+  for (const scope of scopes) {
+    if (!(API_SCOPES as readonly string[]).includes(scope)) {
+      throw new Error(`unknown scope "${scope}" (known: ${API_SCOPES.join(', ')})`);
+    }
+  }
+  if (scopes.length === 0) throw new Error('at least one scope is needed');
+  return scopes as ApiScope[];
+}
+
+/** Creates an API token for an account; only its hash is stored, the token is returned once. */
+export async function createApiToken(
+  store: Store,
+  input: { accountId: string; scopes: ApiScope[]; name: string },
+): Promise<{ token: string; tokenId: string }> {
+  if (!/^[A-Za-z0-9_.@-]{1,100}$/.test(input.accountId)) throw new Error('account ids are 1-100 characters of A-Z a-z 0-9 _ . @ -');
+  const token = `cf_${randomSecret(32)}`;
+  const tokenId = `tok_${randomSecret(9)}`;
+  await store.apiTokens.insertOne({
+    _id: secretHash(token),
+    tokenId,
+    accountId: input.accountId,
+    scopes: input.scopes,
+    name: input.name,
+    createdAt: new Date(),
+    lastUsedAt: null,
+  });
+  return { token, tokenId };
+}
+
+/** Revokes a token by its public id: refused (401) from the next request on. */
+export async function revokeApiToken(store: Store, tokenId: string): Promise<boolean> {
+  const result = await store.apiTokens.updateOne({ tokenId, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() } });
+  return result.modifiedCount === 1;
+}

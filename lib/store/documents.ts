@@ -1,0 +1,87 @@
+/** The MongoDB documents connectflow keeps. Secrets are key-ring envelopes, never plaintext. */
+
+export const CONNECTION_STATUSES = ['pending', 'active', 'expired', 'failed', 'needs_reauth', 'deleted'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+export interface ConnectionDoc {
+  _id: string; // connectionId
+  accountId: string;
+  connectionType: string;
+  name: string;
+  status: ConnectionStatus;
+  /** envelope of StoredCredentials, associated data = connectionId */
+  credentials: string;
+  scopes: string[];
+  tokenExpiresAt: Date | null;
+  refreshTokenExpiresAt: Date | null;
+  lastAuthorizedAt: Date;
+  lastRefreshedAt: Date | null;
+  providerData: Record<string, unknown>;
+  apiBaseUri: string | null;
+  /** the oauth_requests _id whose code produced these credentials */
+  requestId: string;
+  adoptedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What the credentials envelope holds. */
+export interface StoredCredentials {
+  access_token: string;
+  token_type: string;
+  refresh_token?: string;
+  id_token?: string;
+  scope?: string;
+}
+
+export type OAuthRequestStatus = 'pending' | 'callback_received' | 'exchanging' | 'completed' | 'failed' | 'expired';
+
+export interface OAuthRequestDoc {
+  _id: string; // secretHash(pull_id)
+  stateHash: string;
+  accountId: string;
+  connectionId: string;
+  datasourceId: string;
+  status: OAuthRequestStatus;
+  /** envelope of the PKCE code verifier, associated data = _id */
+  codeVerifier: string;
+  redirectUrl: string | null;
+  connectionName: string | null;
+  scopes: string[];
+  expiresAt: Date;
+  error: { error: string; error_description: string | null } | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const API_SCOPES = ['connection:read', 'connection:edit', 'account:admin'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export interface ApiTokenDoc {
+  _id: string; // secretHash(token)
+  /** a public handle to list and revoke the token by (not the token) */
+  tokenId: string;
+  accountId: string;
+  scopes: ApiScope[];
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt?: Date;
+}
+
+export interface AccountDoc {
+  _id: string; // accountId
+  /** origins (scheme://host[:port]) a request's redirect_url may point at */
+  redirectOrigins: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ConnectionEventDoc {
+  connectionId: string;
+  accountId: string;
+  connectionType: string;
+  type: 'needs_reauth' | 'revocation_failed' | 'deleted';
+  details: Record<string, unknown>;
+  at: Date;
+}

@@ -1,0 +1,42 @@
+import { MongoClient, type Collection, type Db } from 'mongodb';
+import type { Config } from '../config.js';
+import type { AccountDoc, ApiTokenDoc, ConnectionDoc, ConnectionEventDoc, OAuthRequestDoc } from './documents.js';
+
+export interface Store {
+  client: MongoClient;
+  db: Db;
+  connections: Collection<ConnectionDoc>;
+  oauthRequests: Collection<OAuthRequestDoc>;
+  apiTokens: Collection<ApiTokenDoc>;
+  events: Collection<ConnectionEventDoc>;
+  accounts: Collection<AccountDoc>;
+  close(): Promise<void>;
+}
+
+/** Connects to MongoDB (or FerretDB) and makes sure the indexes exist. */
+export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DATABASE'>): Promise<Store> {
+  // Fail fast while MongoDB is away (the API answers 503, activities are retried by Temporal).
+  const client = new MongoClient(config.MONGODB_URI, { serverSelectionTimeoutMS: 3_000 });
+  await client.connect();
+  const db = client.db(config.MONGODB_DATABASE);
+  const store: Store = {
+    client,
+    db,
+    connections: db.collection<ConnectionDoc>('connections'),
+    oauthRequests: db.collection<OAuthRequestDoc>('oauth_requests'),
+    apiTokens: db.collection<ApiTokenDoc>('api_tokens'),
+    events: db.collection<ConnectionEventDoc>('events'),
+    accounts: db.collection<AccountDoc>('accounts'),
+    close: () => client.close(),
+  };
+  await Promise.all([
+    store.connections.createIndex({ accountId: 1, _id: 1 }),
+    store.connections.createIndex({ status: 1, tokenExpiresAt: 1 }),
+    store.oauthRequests.createIndex({ stateHash: 1 }, { unique: true }),
+    store.oauthRequests.createIndex({ accountId: 1, connectionId: 1 }),
+    store.apiTokens.createIndex({ accountId: 1 }),
+    store.apiTokens.createIndex({ tokenId: 1 }, { unique: true }),
+    store.events.createIndex({ accountId: 1, connectionId: 1, at: -1 }),
+  ]);
+  return store;
+}

@@ -1,0 +1,60 @@
+import type { WorkflowStartOptions } from '@temporalio/client';
+import type { RefreshTiming } from '../config.js';
+import type { ConnectionDoc, ConnectionStatus } from '../store/documents.js';
+import type { ConnectionWorkflowInput } from '../../workflows/connectionMessages.js';
+import type { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
+import {
+  AccountIdAttribute,
+  ConnectionIdAttribute,
+  ConnectionStatusAttribute,
+  ProviderAttribute,
+  connectionWorkflowId,
+} from './names.js';
+
+type StartOptions = WorkflowStartOptions<typeof connectionWorkflow> & { workflowIdConflictPolicy: 'FAIL' | 'USE_EXISTING' };
+
+/** How every connection workflow is started: its id, queue and searchable attributes. */
+export function connectionWorkflowStartOptions(
+  input: ConnectionWorkflowInput,
+  taskQueue: string,
+  status: ConnectionStatus,
+  conflict: 'FAIL' | 'USE_EXISTING',
+): StartOptions {
+  return {
+    workflowId: connectionWorkflowId(input.connectionId),
+    taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: conflict,
+    typedSearchAttributes: [
+      { key: ConnectionIdAttribute, value: input.connectionId },
+      { key: ProviderAttribute, value: input.datasourceId },
+      { key: AccountIdAttribute, value: input.accountId },
+      { key: ConnectionStatusAttribute, value: status },
+    ],
+  };
+}
+
+/**
+ * The workflow of a saved connection, started from its document when none is running (after an
+ * operator terminated it, a data restore, ...); with USE_EXISTING a running one is used as is.
+ */
+export function savedConnectionStartOptions(doc: ConnectionDoc, timing: RefreshTiming, taskQueue: string): StartOptions {
+  const status = doc.status === 'needs_reauth' ? 'needs_reauth' : 'active';
+  return connectionWorkflowStartOptions(
+    {
+      connectionId: doc._id,
+      accountId: doc.accountId,
+      datasourceId: doc.connectionType,
+      timing,
+      saved: {
+        status,
+        tokenExpiresAt: doc.tokenExpiresAt?.toISOString() ?? null,
+        refreshTokenExpiresAt: doc.refreshTokenExpiresAt?.toISOString() ?? null,
+        lastRefreshedAt: doc.lastRefreshedAt?.toISOString() ?? null,
+      },
+    },
+    taskQueue,
+    status,
+    'USE_EXISTING',
+  );
+}

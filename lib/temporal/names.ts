@@ -1,0 +1,11 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Names shared by the API (which starts and signals) and the worker (which runs). */
+export const connectionWorkflowId = (connectionId: string): string => `connection/${connectionId}`;
+
+export const ConnectionIdAttribute = defineSearchAttributeKey('ConnectionId', SearchAttributeType.KEYWORD);
+export const ProviderAttribute = defineSearchAttributeKey('Provider', SearchAttributeType.KEYWORD);
+export const AccountIdAttribute = defineSearchAttributeKey('AccountId', SearchAttributeType.KEYWORD);
+export const ConnectionStatusAttribute = defineSearchAttributeKey('ConnectionStatus', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTE_NAMES = ['ConnectionId', 'Provider', 'AccountId', 'ConnectionStatus'] as const;

@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { startChild, untilReadyOrExit, type ManagedChild } from './childProcess.js';
+import { waitFor } from './waitFor.js';
+
+/** Custom search attributes our workflows set; registered by the dev server at start-up. */
+export const SEARCH_ATTRIBUTES = ['ConnectionId', 'Provider', 'AccountId', 'ConnectionStatus'] as const;
+
+export interface StartTemporalOptions {
+  binary: string;
+  /** SQLite file holding all server state; reusing it across restarts keeps the data. */
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  namespace?: string;
+  /** Append server output here; otherwise it is printed with a "[temporal] " prefix. */
+  logFile?: string;
+  readyTimeoutMs?: number;
+  /** The codec server the Web UI asks to decode payloads (connectflow's API serves `<url>/decode`). */
+  uiCodecEndpoint?: string;
+}
+
+export interface RunningTemporal {
+  /** gRPC frontend, "127.0.0.1:<port>". */
+  address: string;
+  uiUrl: string;
+  child: ManagedChild;
+}
+
+/** Starts `temporal server start-dev` and resolves once gRPC, the namespace, search attributes and UI all work. */
+export async function startTemporal(opts: StartTemporalOptions): Promise<RunningTemporal> {
+  const namespace = opts.namespace ?? 'default';
+  const address = `127.0.0.1:${opts.port}`;
+  const uiUrl = `http://127.0.0.1:${opts.uiPort}`;
+  fs.mkdirSync(path.dirname(path.resolve(opts.dbFile)), { recursive: true });
+
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', opts.dbFile,
+    '--ip', '127.0.0.1',
+    '--port', String(opts.port),
+    '--ui-port', String(opts.uiPort),
+    '--namespace', namespace,
+    '--log-level', 'warn',
+    ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
+  ];
+  const child = startChild('temporal', opts.binary, args, { logFile: opts.logFile });
+
+  const what = `Temporal at ${address} (namespace ${namespace}, search attributes, UI)`;
+  try {
+    await untilReadyOrExit(child, (signal) =>
+      waitFor(what, () => temporalReady(address, namespace, uiUrl), {
+        timeoutMs: opts.readyTimeoutMs ?? 60_000,
+        signal,
+      }),
+    );
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  return { address, uiUrl, child };
+}
+
+/** True when gRPC answers, the namespace exists, our search attributes are registered and the UI serves pages. */
+async function temporalReady(address: string, namespace: string, uiUrl: string): Promise<boolean> {
+  const connection = Connection.lazy({ address, connectTimeout: 2_000 }); // lazy: closed even if connecting fails
+  try {
+    await connection.ensureConnected();
+    // Deadlines: a call to a server that is still starting must not hang the readiness probe.
+    const soon = () => Date.now() + 3_000;
+    await connection.withDeadline(soon(), () => connection.workflowService.describeNamespace({ namespace }));
+    const { customAttributes } = await connection.withDeadline(soon(), () => connection.operatorService.listSearchAttributes({ namespace }));
+    const missing = SEARCH_ATTRIBUTES.filter((name) => !(customAttributes && name in customAttributes));
+    if (missing.length > 0) throw new Error(`search attributes not registered yet: ${missing.join(', ')}`);
+  } finally {
+    await connection.close();
+  }
+  const res = await fetch(uiUrl, { signal: AbortSignal.timeout(2_000) });
+  await res.body?.cancel();
+  if (res.status !== 200) throw new Error(`UI answered HTTP ${res.status}`);
+  return true;
+}

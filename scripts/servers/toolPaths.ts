@@ -1,0 +1,20 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Pinned versions of the servers we build from Go modules. */
+export const TEMPORAL_CLI_VERSION = '1.5.1';
+export const FERRETDB_VERSION = '1.24.2';
+
+/** Where built binaries live: `$CONNECTFLOW_CACHE_DIR` or `~/.cache/connectflow/bin`. */
+export function toolCacheDir(): string {
+  const fromEnv = process.env.CONNECTFLOW_CACHE_DIR;
+  return fromEnv ? path.resolve(fromEnv) : path.join(os.homedir(), '.cache', 'connectflow', 'bin');
+}
+
+export function temporalBinaryPath(): string {
+  return path.join(toolCacheDir(), `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal');
+}
+
+export function ferretDbBinaryPath(): string {
+  return path.join(toolCacheDir(), `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { formatReport } from '../bench/report.js';
+import { runBench, type BenchResults } from '../bench/runBench.js';
+import { SMOKE } from '../bench/sizes.js';
+
+/**
+ * `npm run bench` at the least size that still runs every part, so the bench cannot rot. It reuses
+ * the suite's Temporal dev server and FerretDB (no second Temporal): its own API, worker, demo
+ * providers and contenders, on its own task queue and databases, which it removes at the end.
+ * Behaviour only: flows completed, exactly one token-endpoint call, every connection refreshed.
+ * Never timings.
+ */
+const stack = inject('stack');
+
+describe('bench smoke (tiny sizes on the suite servers)', () => {
+  let results: BenchResults;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'connectflow-bench-smoke-'));
+    const suffix = randomBytes(4).toString('hex');
+    try {
+      results = await runBench({
+        sizes: SMOKE,
+        dataDir,
+        servers: { temporalAddress: stack.temporalAddress, mongoUri: stack.mongoUri },
+        taskQueue: `bench-smoke-${suffix}`,
+        database: `bench_smoke_${suffix}`,
+        cleanUp: true,
+        log: (line) => lines.push(line),
+      });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nbench log:\n${lines.join('\n')}`);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 150_000);
+
+  it('drives every contender through every flow at every concurrency, the real code exchange included', () => {
+    const levels = results.flows!.levels;
+    expect(levels).toHaveLength(3 * SMOKE.flows.concurrency.length);
+    for (const level of levels) {
+      expect({ contender: level.contender, concurrency: level.concurrency, completed: level.completed, failed: level.failed, errors: level.errors }).toEqual({
+        contender: level.contender,
+        concurrency: level.concurrency,
+        completed: SMOKE.flows.flowsPerLevel(level.concurrency),
+        failed: 0,
+        errors: [],
+      });
+    }
+    expect(new Set(levels.map((l) => l.contender))).toEqual(new Set(['direct', 'bare-temporal', 'connectflow']));
+    expect(results.contenders.find((c) => c.name === 'bare-temporal')).toMatchObject({ exchangesCode: false });
+    expect(results.contenders.filter((c) => c.exchangesCode).map((c) => c.name).sort()).toEqual(['connectflow', 'direct']);
+  });
+
+  it('coalesces concurrent refreshes of one expired connection into exactly one token-endpoint call', () => {
+    const c = results.coalescing!;
+    expect(c.requests).toBe(SMOKE.coalescing.requests);
+    expect(c.answered200).toBe(SMOKE.coalescing.requests);
+    expect(c.otherStatuses).toEqual({});
+    expect(c.tokenEndpointCalls).toBe(1);
+    expect(c.refreshGrantCalls).toBe(1);
+    expect(c.distinctAccessTokens).toBe(1);
+    expect(c.newTokenIssued).toBe(true);
+    expect(c.providerRoundTrip.n).toBe(SMOKE.coalescing.roundTrips);
+  });
+
+  it('refreshes every minted connection through its own workflow, in every phase', () => {
+    const phases = results.scale!.phases;
+    expect(phases.map((p) => p.activeConnections)).toEqual(SMOKE.scale.phases);
+    for (const p of phases) {
+      expect({ refreshed: p.refreshed, notRefreshed: p.notRefreshed, needsReauth: p.needsReauth }).toEqual({
+        refreshed: p.activeConnections,
+        notRefreshed: 0,
+        needsReauth: 0,
+      });
+      expect(p.lagSeconds.n + p.startedLate).toBe(p.activeConnections);
+      expect(p.rssMiB.worker?.peakMiB).toBeGreaterThan(0);
+    }
+  });
+
+  it('reports every part and every target', () => {
+    expect(results.failures).toEqual([]);
+    const report = formatReport(results);
+    for (const part of ['Part 1', 'Part 2', 'Part 3', 'Targets']) expect(report).toContain(part);
+    expect(results.targets.map((t) => t.target)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/whole-flow p99/),
+        expect.stringMatching(/0\.5x direct/),
+        expect.stringMatching(/0\.8x bare-Temporal/),
+        expect.stringMatching(/exactly 1 token-endpoint call/),
+        expect.stringMatching(/round trip \+ 100 ms/),
+        expect.stringMatching(/worker RSS/),
+        expect.stringMatching(/refresh lag p99/),
+      ]),
+    );
+    expect(results.targets.find((t) => /exactly 1 token-endpoint call/.test(t.target))?.met).toBe(true);
+  });
+});

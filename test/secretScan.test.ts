@@ -1,0 +1,108 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import type { Payload } from '@temporalio/common';
+import { EncryptionCodec } from '../lib/temporal/encryptionCodec.js';
+import { connectionWorkflowId } from '../lib/temporal/names.js';
+import { authorizeInBrowser } from './support/browser.js';
+import { RiveryClient } from './support/RiveryClient.js';
+import { connectTestTemporal, keyRing, newAccount, stack } from './support/testStack.js';
+import { useStackClients } from './support/useStackClients.js';
+
+const clients = useStackClients();
+
+/** Everything a value holds, as searchable text: bytes both as UTF-8 and as base64. */
+function textOf(value: unknown): string {
+  const parts: string[] = [];
+  const walk = (v: unknown) => {
+    if (v instanceof Uint8Array) parts.push(Buffer.from(v).toString('utf8'), Buffer.from(v).toString('base64'));
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    else if (v !== null && v !== undefined) parts.push(String(v));
+  };
+  walk(value);
+  return parts.join('\n');
+}
+
+function collectPayloads(value: unknown, into: Payload[]): void {
+  if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
+  const v = value as Record<string, unknown>;
+  if (v.metadata && typeof v.metadata === 'object' && v.data instanceof Uint8Array) into.push(v as Payload);
+  else for (const child of Object.values(v)) collectPayloads(child, into);
+}
+
+async function allHistoriesText(client: Client, workflowIds: string[]): Promise<string> {
+  const texts: string[] = [];
+  for (const workflowId of workflowIds) {
+    for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+      texts.push(textOf(await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()));
+    }
+  }
+  return texts.join('\n');
+}
+
+describe('no secret anywhere in plaintext', () => {
+  it('after a flow and a refresh, MongoDB, Temporal history and the logs hold none of the secrets the test saw', async () => {
+    const account = await newAccount(clients.store);
+    const rivery = new RiveryClient(stack.apiUrl, account.token);
+    const created = await rivery.newOAuth2Request({ datasource_id: 'demo', validity_duration: 600 });
+    const landing = await authorizeInBrowser(clients.browser, created.body.auth_uri);
+    const callback = new URL(landing.url);
+    const connectionId: string = landing.result.connection_id;
+    const credentials = (await rivery.getCredentials({ pull_id: created.body.pull_id })).body;
+    const refreshed = (await rivery.request('POST', `/api/connections/${connectionId}/refresh`)).body.credentials;
+
+    const secrets: Record<string, string> = {
+      'access token': credentials.access_token,
+      'refresh token': credentials.refresh_token,
+      'refreshed access token': refreshed.access_token,
+      'authorization code': callback.searchParams.get('code')!,
+      state: callback.searchParams.get('state')!,
+      pull_id: created.body.pull_id,
+      'API token': account.token,
+      'client secret': stack.appEnv.CONNECTFLOW_PROVIDER_DEMO_CLIENT_SECRET!,
+    };
+    if (refreshed.refresh_token !== credentials.refresh_token) secrets['rotated refresh token'] = refreshed.refresh_token;
+    for (const [name, value] of Object.entries(secrets)) expect(value, name).toMatch(/^.{16,}$/);
+
+    // (a) every document of every collection, raw
+    const mongoTexts: string[] = [];
+    for (const { name } of await clients.store.db.listCollections().toArray()) {
+      mongoTexts.push(textOf(await clients.store.db.collection(name).find({}).toArray()));
+    }
+    const mongoText = mongoTexts.join('\n');
+    expect(mongoText).toContain(connectionId);
+
+    // (b) the connection's workflow histories (every run) through a client without the codec
+    const plainClient = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }), namespace: stack.temporalNamespace });
+    const workflowIds = [connectionWorkflowId(connectionId)];
+    const historyText = await allHistoriesText(plainClient, workflowIds);
+    await plainClient.connection.close();
+    expect(historyText).toContain('connectionWorkflow');
+    // Control: the payloads in those histories are ciphertext (binary/encrypted) that the codec opens,
+    // and opened they do show the pull_id: the scan reads what the history holds.
+    expect(historyText).toContain('binary/encrypted');
+    const codecClient = await connectTestTemporal();
+    const payloads: Payload[] = [];
+    for await (const run of codecClient.workflow.list({ query: `WorkflowId = '${workflowIds[0]}'` })) {
+      collectPayloads(await codecClient.workflow.getHandle(run.workflowId, run.runId).fetchHistory(), payloads);
+    }
+    await codecClient.connection.close();
+    expect(textOf(await new EncryptionCodec(keyRing).decode(payloads))).toContain(created.body.pull_id);
+
+    // (c) everything the API and the worker logged
+    const logDir = join(stack.dataDir, 'logs');
+    const logText = readdirSync(logDir)
+      .filter((f) => /^(api|worker)/.test(f))
+      .map((f) => readFileSync(join(logDir, f), 'utf8'))
+      .join('\n');
+    expect(logText).toContain('/oauth2/callback');
+
+    for (const [name, value] of Object.entries(secrets)) {
+      expect(mongoText.includes(value), `${name} in MongoDB`).toBe(false);
+      expect(historyText.includes(value), `${name} in Temporal history`).toBe(false);
+      expect(logText.includes(value), `${name} in the logs`).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import 'vitest';
+import type { TestProject } from 'vitest/node';
+import type { Server } from 'node:http';
+import { refreshTiming, loadConfig, type RefreshTiming } from '../../lib/config.js';
+import { startStack, type ExtraDemoProvider, type Stack } from '../../scripts/stack/startStack.js';
+import { startProviderControlServer } from './providerControlServer.js';
+
+export const TEST_KEYS = readFileSync(new URL('../fixtures/test-encryption-keys', import.meta.url), 'utf8').trim();
+
+export interface TestStackInfo {
+  apiUrl: string;
+  mongoUri: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  temporalUiUrl: string | null;
+  providerIssuer: string;
+  encryptionKeys: string;
+  dataDir: string;
+  providerControlUrl: string;
+  timing: RefreshTiming;
+  /** the CONNECTFLOW_* environment the API and worker run with (client secrets included: tests scan for them) */
+  appEnv: Record<string, string>;
+}
+
+/** Short timings so 5-second tokens are refreshed: 2 s margin, backoff 1 s doubling to 4 s. */
+const TEST_ENV = {
+  NODE_ENV: 'test',
+  CONNECTFLOW_ENCRYPTION_KEYS: TEST_KEYS,
+  LOG_LEVEL: 'info',
+  CONNECTFLOW_REFRESH_MARGIN_SECONDS: '2',
+  CONNECTFLOW_REFRESH_JITTER_SECONDS: '0.5',
+  CONNECTFLOW_REFRESH_RETRY_INITIAL_SECONDS: '1',
+  CONNECTFLOW_REFRESH_RETRY_MAX_SECONDS: '4',
+  CONNECTFLOW_REFRESH_COALESCE_SECONDS: '3',
+  CONNECTFLOW_AUDIT_INTERVAL_SECONDS: '3600',
+  // Every test's browser lands on the callback from 127.0.0.1; the abuse test runs its own limited API.
+  CONNECTFLOW_CALLBACK_RATE_LIMIT: '100000',
+};
+
+/** Demo providers behaving like the providers the lifecycle tests need, one per test file or concern. */
+const PROFILES: ExtraDemoProvider[] = [
+  { id: 'short_rotating', options: { accessTokenTtlSeconds: 5, rotateRefreshToken: true } },
+  { id: 'short_fixed', options: { accessTokenTtlSeconds: 5, rotateRefreshToken: false } },
+  {
+    id: 'no_expiry',
+    options: { omitExpiresIn: true, refreshTokenTtlSeconds: 20, rotateRefreshToken: true },
+    catalog: { refreshTokenLifetimeSeconds: 20 },
+  },
+  { id: 'faulty', options: { accessTokenTtlSeconds: 3600 } },
+  { id: 'backoff', options: { accessTokenTtlSeconds: 3600 } },
+  { id: 'coalesce', options: { accessTokenTtlSeconds: 3600 } },
+];
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: TestStackInfo;
+  }
+}
+
+let stack: Stack | undefined;
+let control: Server | undefined;
+let dataDir: string | undefined;
+
+/** Starts real servers on free ports with a throw-away data dir for the whole suite, and stops them. */
+export async function setup(project: TestProject): Promise<void> {
+  dataDir = mkdtempSync(join(tmpdir(), 'connectflow-test-'));
+  const started = Date.now();
+  stack = await startStack({
+    dataDir,
+    ports: 'free',
+    logsToFiles: true,
+    env: TEST_ENV,
+    extraProviders: PROFILES,
+    log: (line) => console.log(`[stack] ${line}`),
+  });
+  const controlServer = await startProviderControlServer(stack.providers);
+  control = controlServer.server;
+  console.log(`[stack] ready in ${((Date.now() - started) / 1000).toFixed(1)} s (logs in ${dataDir}/logs)`);
+  project.provide('stack', {
+    apiUrl: stack.apiUrl,
+    mongoUri: stack.mongoUri,
+    temporalAddress: stack.temporalAddress,
+    temporalNamespace: stack.temporalNamespace,
+    temporalUiUrl: stack.temporalUiUrl,
+    providerIssuer: stack.provider.issuer,
+    encryptionKeys: TEST_KEYS,
+    dataDir,
+    providerControlUrl: controlServer.url,
+    timing: refreshTiming(loadConfig(stack.appEnv)),
+    appEnv: Object.fromEntries(
+      Object.entries(stack.appEnv).filter((e): e is [string, string] => /^(CONNECTFLOW_|PUBLIC_BASE_URL|TEMPORAL_|MONGODB_)/.test(e[0]) && typeof e[1] === 'string'),
+    ),
+  });
+}
+
+export async function teardown(): Promise<void> {
+  control?.close();
+  await stack?.stop();
+  if (dataDir && !process.env.CONNECTFLOW_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+}

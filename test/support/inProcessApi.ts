@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../api/buildApp.js';
+import { loadConfig } from '../../lib/config.js';
+import { loadCatalog } from '../../lib/providers/catalog.js';
+import { openStore, type Store } from '../../lib/store/openStore.js';
+import { connectTestTemporal, keyRing, stack } from './testStack.js';
+
+/**
+ * A second API, in this test's process, on the same Temporal and MongoDB server as the stack (like
+ * one more API replica) but with its own settings, e.g. its own rate limiter or its own database.
+ */
+export async function startInProcessApi(env: Record<string, string> = {}): Promise<{ app: FastifyInstance; store: Store; url: string; close(): Promise<void> }> {
+  const appEnv = { ...stack.appEnv, LOG_LEVEL: 'silent', ...env };
+  const config = loadConfig(appEnv);
+  const store = await openStore(config);
+  const temporal = await connectTestTemporal();
+  const app = await buildApp({ config, store, temporal, catalog: loadCatalog(appEnv), keyRing, env: appEnv });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    app,
+    store,
+    url,
+    close: async () => {
+      await app.close();
+      await temporal.connection.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { connectionWorkflow } from './connectionWorkflow.js';
+export { refreshAuditWorkflow } from './refreshAuditWorkflow.js';
