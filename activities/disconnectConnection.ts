@@ -4,6 +4,7 @@ import { readCredentials } from '../lib/store/readCredentials.js';
 import type { ActivityContext } from './activityContext.js';
 import { providerForActivity } from './providerForActivity.js';
 import { recordConnectionEvent } from './recordConnectionEvent.js';
+import { setById } from '../lib/store/setById.js';
 
 const REVOCATION_ATTEMPTS = 3;
 
@@ -16,7 +17,7 @@ export async function disconnectConnection(ctx: ActivityContext, input: { connec
   const { connections } = ctx.store;
   const doc = await connections.findOne({ _id: input.connectionId });
   if (!doc) return { revoked: false };
-  await connections.updateOne({ _id: doc._id }, { $set: { status: 'deleted', updatedAt: new Date() } });
+  await setById(connections, doc._id, { $set: { status: 'deleted', updatedAt: new Date() } });
 
   let revoked = false;
   try {
@@ -34,7 +35,7 @@ export async function disconnectConnection(ctx: ActivityContext, input: { connec
     await recordConnectionEvent(ctx, doc, 'revocation_failed', { message: (err as Error).message });
   }
   await recordConnectionEvent(ctx, doc, 'deleted', { revoked });
-  await connections.deleteOne({ _id: doc._id });
+  await connections.findOneAndDelete({ _id: doc._id });
   return { revoked };
 }
 

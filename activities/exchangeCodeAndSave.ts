@@ -6,6 +6,7 @@ import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
 import { tokenExpiries } from './tokenExpiries.js';
+import { setById } from '../lib/store/setById.js';
 
 export interface CallbackParameters {
   code: string;
@@ -71,7 +72,7 @@ export async function exchangeCodeAndSave(
       error_description:
         'The code exchange was interrupted after the code was sent to the provider; please authorize again.',
     };
-    await oauthRequests.updateOne({ _id: request._id }, { $set: { status: 'failed', error: interrupted, updatedAt: new Date() } });
+    await setById(oauthRequests, request._id, { $set: { status: 'failed', error: interrupted, updatedAt: new Date() } });
     throw finalFailure(interrupted);
   }
 
@@ -103,8 +104,9 @@ export async function exchangeCodeAndSave(
     requestId: request._id,
     updatedAt: now,
   };
-  await connections.updateOne(
-    { _id: request.connectionId },
+  await setById(
+    connections,
+    request.connectionId,
     {
       $set: doc,
       $setOnInsert: {
@@ -136,10 +138,7 @@ async function requestTokens(
       { $set: { status: 'callback_received', updatedAt: new Date() } },
     );
   const fail = async (details: ProviderErrorDetails): Promise<never> => {
-    await ctx.store.oauthRequests.updateOne(
-      { _id: request._id },
-      { $set: { status: 'failed', error: details, updatedAt: new Date() } },
-    );
+    await setById(ctx.store.oauthRequests, request._id, { $set: { status: 'failed', error: details, updatedAt: new Date() } });
     throw finalFailure(details);
   };
 
@@ -177,8 +176,5 @@ async function requestTokens(
 }
 
 async function markCompleted(ctx: ActivityContext, requestId: string): Promise<void> {
-  await ctx.store.oauthRequests.updateOne(
-    { _id: requestId },
-    { $set: { status: 'completed', error: null, updatedAt: new Date() } },
-  );
+  await setById(ctx.store.oauthRequests, requestId, { $set: { status: 'completed', error: null, updatedAt: new Date() } });
 }

@@ -8,6 +8,7 @@ import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
 import { recordConnectionEvent } from './recordConnectionEvent.js';
 import { tokenExpiries } from './tokenExpiries.js';
+import { setById } from '../lib/store/setById.js';
 
 export interface RefreshResult {
   status: 'active' | 'needs_reauth' | 'missing';
@@ -24,8 +25,8 @@ export interface RefreshResult {
  */
 export async function refreshTokens(ctx: ActivityContext, input: { connectionId: string }): Promise<RefreshResult> {
   const { connections } = ctx.store;
-  const doc = await connections.findOne({ _id: input.connectionId, status: { $ne: 'deleted' } });
-  if (!doc) return { status: 'missing', tokenExpiresAt: null, refreshTokenExpiresAt: null, lastRefreshedAt: null };
+  const doc = await connections.findOne({ _id: input.connectionId });
+  if (!doc || doc.status === 'deleted') return { status: 'missing', tokenExpiresAt: null, refreshTokenExpiresAt: null, lastRefreshedAt: null };
   const current = readCredentials(ctx.keyRing, doc);
   const unchanged = (status: RefreshResult['status']): RefreshResult => ({
     status,
@@ -34,7 +35,7 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
     lastRefreshedAt: doc.lastRefreshedAt?.toISOString() ?? null,
   });
   const needsReauth = async (error: string, description: string | null): Promise<RefreshResult> => {
-    await connections.updateOne({ _id: doc._id }, { $set: { status: 'needs_reauth', updatedAt: new Date() } });
+    await setById(connections, doc._id, { $set: { status: 'needs_reauth', updatedAt: new Date() } });
     await recordConnectionEvent(ctx, doc, 'needs_reauth', { error, error_description: description });
     return unchanged('needs_reauth');
   };
@@ -70,8 +71,9 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
   const now = new Date();
   // The provider has already rotated the refresh token: this write must not be given up on lightly
   // (a retry of the whole activity would present the consumed token and end in needs_reauth).
-  await withWriteRetries(() => connections.updateOne(
-    { _id: doc._id },
+  await withWriteRetries(() => setById(
+    connections,
+    doc._id,
     {
       $set: {
         status: 'active',

@@ -36,6 +36,7 @@ const worker = await Worker.create({
   }),
   dataConverter: { payloadCodecs: [new EncryptionCodec(keyRing)] },
   shutdownGraceTime: '10 seconds',
+  maxCachedWorkflows: config.CONNECTFLOW_WORKER_MAX_CACHED_WORKFLOWS,
 });
 Runtime.instance().logger.info(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}`);
 try {

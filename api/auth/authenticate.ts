@@ -4,6 +4,7 @@ import { secretHash } from '../../lib/crypto/secretHash.js';
 import type { ApiScope } from '../../lib/store/documents.js';
 import type { Store } from '../../lib/store/openStore.js';
 import { HttpError } from '../errors/HttpError.js';
+import { setById } from '../../lib/store/setById.js';
 
 export interface Caller {
   accountId: string;
@@ -22,6 +23,8 @@ const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]{10,200})\s*$/i;
  * Resolves an API token (from `Authorization: Bearer`, or given) to its account: looked up by its
  * SHA-256 hash, compared again in constant time, revoked tokens refused from the next request on.
  */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 export function tokenAuthenticator(store: Store) {
   return async (request: FastifyRequest, given?: string): Promise<void> => {
     const header = request.headers.authorization;
@@ -33,9 +36,13 @@ export function tokenAuthenticator(store: Store) {
       throw new HttpError(401, 'unauthorized', 'unknown or revoked API token');
     }
     request.caller = { accountId: found.accountId, scopes: found.scopes };
-    store.apiTokens
-      .updateOne({ _id: tokenHash }, { $set: { lastUsedAt: new Date() } })
-      .catch((err: unknown) => request.log.warn({ err }, 'could not record API token use'));
+    // lastUsedAt to the minute: one write per token per minute, not one per request.
+    const now = new Date();
+    if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+      setById(store.apiTokens, tokenHash, { $set: { lastUsedAt: now } }).catch((err: unknown) =>
+        request.log.warn({ err }, 'could not record API token use'),
+      );
+    }
   };
 }
 

@@ -19,6 +19,7 @@ import { connectionView } from './connectionView.js';
 import { Singleflight } from './Singleflight.js';
 import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
 import { doc } from '../openapi/routeDoc.js';
+import { setById } from '../../lib/store/setById.js';
 
 const importNotSupported = () =>
   new HttpError(
@@ -34,8 +35,9 @@ export const connectionsRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
   const refreshNow = (doc: ConnectionDoc) => refreshes.run(doc._id, () => updateConnectionWorkflow(ctx, doc, refreshUpdate));
 
   const findOwned = async (accountId: string, id: string): Promise<ConnectionDoc> => {
-    const doc = await connections.findOne({ _id: id, accountId, status: { $ne: 'deleted' } });
-    if (!doc) throw notFound('connection');
+    // By _id alone (the store's fast path); the owner and status are checked here.
+    const doc = await connections.findOne({ _id: id });
+    if (!doc || doc.accountId !== accountId || doc.status === 'deleted') throw notFound('connection');
     return doc;
   };
 
@@ -51,7 +53,7 @@ export const connectionsRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
 
   const rename = async (doc: ConnectionDoc, name: string): Promise<ConnectionDoc> => {
     const now = new Date();
-    await connections.updateOne({ _id: doc._id, accountId: doc.accountId }, { $set: { name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now } });
+    await setById(connections, doc._id, { $set: { name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now } });
     return { ...doc, name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now };
   };
 

@@ -21,7 +21,8 @@ export const oauth2Routes: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
   app.post('/oauth2/credentials', { preHandler: requireScope('connection:edit'), config: doc({ summary: 'OAuth2 get credentials of a pull_id', scope: 'connection:edit', body: CredentialsRequestBody, responses: { ...errors, 202: 'pending', 404: 'unknown pull_id', 410: 'expired', 422: 'the provider refused' } }) }, async (request, reply) => {
     const body = parseInput(CredentialsRequestBody, request.body, 'body');
     const caller = callerOf(request);
-    const oauthRequest = await ctx.store.oauthRequests.findOne({ _id: secretHash(body.pull_id), accountId: caller.accountId });
+    const found = await ctx.store.oauthRequests.findOne({ _id: secretHash(body.pull_id) });
+    const oauthRequest = found?.accountId === caller.accountId ? found : null;
     if (!oauthRequest) throw notFound('pull_id');
 
     const expired = oauthRequest.status === 'expired' || (oauthRequest.status === 'pending' && oauthRequest.expiresAt < new Date());
