@@ -3,6 +3,7 @@ import { randomSecret, secretHash } from '../lib/crypto/secretHash.js';
 import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
+import { newRequestState } from '../lib/store/requestState.js';
 
 export interface CreateAuthorizationRequestInput {
   connectionId: string;
@@ -30,9 +31,9 @@ export async function createAuthorizationRequest(
   input: CreateAuthorizationRequestInput,
 ): Promise<IssuedAuthorization> {
   const { entry, as, client } = await providerForActivity(ctx, input.datasourceId);
-  const state = oauth.generateRandomState();
   const pullId = randomSecret(32);
   const requestId = secretHash(pullId);
+  const state = newRequestState(requestId);
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const scopes = input.scopes ?? entry.defaultScopes;
   const now = new Date();

@@ -40,6 +40,22 @@ describe('callback abuse', () => {
     const second = await callback(stack.apiUrl, { state: fromB.searchParams.get('state')!, code: 'another-code' });
     expect(second.status).toBe(409);
     expect((await callback(stack.apiUrl, { state: 'never-issued', code: 'x' })).status).toBe(400);
+    // A real request id with a made-up secret part is no state of ours either.
+    const [requestPart] = fromB.searchParams.get('state')!.split('.');
+    expect((await callback(stack.apiUrl, { state: `${requestPart}.made-up`, code: 'x' })).status).toBe(400);
+  });
+
+  it('twenty copies of one redirect arriving at once: exactly one is answered with the outcome, the others 409', async () => {
+    const rivery = new RiveryClient(stack.apiUrl, (await newAccount(clients.store)).token);
+    const created = (await rivery.newOAuth2Request({ datasource_id: 'demo', validity_duration: 600 })).body;
+    const redirect = await codeWithoutDelivering(created.auth_uri);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => fetch(redirect, { headers: { accept: 'application/json' } }).then(async (r) => ({ status: r.status, body: await r.json() }))),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([200, ...Array<number>(19).fill(409)]);
+    expect(answers.find((a) => a.status === 200)!.body).toMatchObject({ connected: true });
+    expect((await rivery.getCredentials({ pull_id: created.pull_id })).status).toBe(200);
   });
 
   it('an expired state is refused with 410 and delivers nothing', async () => {

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -9,6 +10,9 @@ import { type CallbackDelivery, deliverCallbackUpdate, type FlowOutcome } from '
 import type { ApiContext } from '../ApiContext.js';
 import { renderCallbackPage } from './renderCallbackPage.js';
 import { doc } from '../openapi/routeDoc.js';
+import { requestIdInState } from '../../lib/store/requestState.js';
+import { claimCallback } from '../../lib/store/claimCallback.js';
+import { setById } from '../../lib/store/setById.js';
 
 const param = z.string().max(4096).optional();
 const CallbackQuery = z.object({
@@ -25,7 +29,8 @@ const OUTCOME_WAIT_MS = 30_000;
 /**
  * GET /oauth2/callback (public): the provider's redirect. Matched to its flow by the state hash,
  * claimed once (a replay delivers nothing), delivered to the workflow as an update, and answered
- * with the real outcome of the exchange.
+ * with the real outcome of the exchange. If Temporal could not be reached the answer is 503 and
+ * reloading the same redirect completes it (or shows how it ended); any other reuse is 409.
  */
 export const callbackRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   const limit = { max: ctx.config.CONNECTFLOW_CALLBACK_RATE_LIMIT, timeWindow: '1 minute' };
@@ -39,16 +44,32 @@ export const callbackRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     if (!query.state) {
       return page(400, { connected: false, error: 'invalid_request', message: 'the callback has no state parameter' });
     }
-    const found = await ctx.store.oauthRequests.findOne({ stateHash: secretHash(query.state) });
+    const found = await findRequestByState(ctx, query.state);
     if (!found) {
       return page(400, { connected: false, error: 'invalid_state', message: 'this authorization response does not belong to any request' });
     }
     if (found.status === 'expired' || found.expiresAt < new Date()) return expiredPage(page);
-    const claimed = await ctx.store.oauthRequests.findOneAndUpdate(
-      { _id: found._id, status: 'pending' },
-      { $set: { status: 'callback_received', updatedAt: new Date() } },
-    );
-    if (!claimed) return replayedPage(page);
+    // What this redirect carries, so a re-sent copy of it can be told from a different one.
+    const callbackHash = secretHash(`${query.code ?? ''}\n${query.error ?? ''}`);
+    if (await claimCallback(ctx.store, found._id, callbackHash)) {
+      const claimed = await ctx.store.oauthRequests.findOneAndUpdate(
+        { _id: found._id, status: 'pending' },
+        { $set: { status: 'callback_received', updatedAt: new Date() } },
+      );
+      if (!claimed) return expiredPage(page); // the validity timer fired in between
+    } else {
+      // Single use, except that the very redirect we answered 503 for may be re-sent: it attaches to
+      // its own delivery (same update id) or shows the outcome that delivery had, delivering nothing new.
+      const claim = await ctx.store.callbackClaims.findOne({ _id: found._id });
+      if (!claim?.inDoubt || claim.callbackHash !== callbackHash) return replayedPage(page);
+      const now = (await ctx.store.oauthRequests.findOne({ _id: found._id })) ?? found;
+      if (now.status === 'completed') {
+        return finish(request, reply, now, { connected: true, connectionId: now.connectionId, datasourceId: now.datasourceId }, page);
+      }
+      if (now.status === 'failed' && now.error) return finish(request, reply, now, { connected: false, ...now.error }, page);
+      if (now.status === 'expired') return expiredPage(page);
+      if (now.status !== 'callback_received' && now.status !== 'exchanging') return replayedPage(page);
+    }
 
     const handle = ctx.temporal.workflow.getHandle(connectionWorkflowId(found.connectionId));
     const delivery: CallbackDelivery = {
@@ -89,7 +110,7 @@ export const callbackRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     } catch (err) {
       if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) {
         const now = await ctx.store.oauthRequests.findOne({ _id: found._id });
-        if (now?.status === 'expired') return expiredPage(page);
+        if (now?.status === 'expired' || (now && now.expiresAt < new Date())) return expiredPage(page);
         return replayedPage(page);
       }
       // Delivered after all (the error came after the server admitted it)? Then answer its outcome.
@@ -98,12 +119,10 @@ export const callbackRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
         timeout(5_000).then(() => undefined),
       ]);
       if (admitted) return finish(request, reply, found, admitted, page);
-      // Not known to be delivered: give the claim back so reloading the page delivers it (same update id).
+      // Not known to be delivered, nor known not to be: keep the claim (an admitted delivery must find
+      // it) and let exactly this redirect be re-sent, which attaches to the same update id.
       request.log.warn({ err }, 'could not deliver the callback');
-      await ctx.store.oauthRequests.updateOne(
-        { _id: found._id, status: 'callback_received' },
-        { $set: { status: 'pending', updatedAt: new Date() } },
-      );
+      await setById(ctx.store.callbackClaims, found._id, { $set: { inDoubt: true } });
       return page(503, {
         connected: false,
         error: 'temporarily_unavailable',
@@ -142,6 +161,19 @@ function finish(
     return page(200, { connected: true, connection_id: outcome.connectionId, datasource_id: outcome.datasourceId });
   }
   return page(422, { connected: false, error: outcome.error, error_description: outcome.error_description });
+}
+
+/** By the request id the state carries (the `_id` fast path), then the full state's hash must match. */
+async function findRequestByState(ctx: ApiContext, state: string): Promise<OAuthRequestDoc | null> {
+  const stateHash = secretHash(state);
+  const requestId = requestIdInState(state);
+  if (requestId === undefined) return ctx.store.oauthRequests.findOne({ stateHash });
+  const found = await ctx.store.oauthRequests.findOne({ _id: requestId });
+  return found && sameHash(found.stateHash, stateHash) ? found : null;
+}
+
+function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
 
 function timeout(ms: number): Promise<'timeout'> {

@@ -69,6 +69,20 @@ export interface ApiTokenDoc {
   revokedAt?: Date;
 }
 
+/**
+ * The one callback an authorization request accepts. Inserted with the request's id as `_id`, so of
+ * concurrent callbacks exactly one wins (a unique-key insert is atomic on MongoDB and on FerretDB, whose
+ * findAndModify is not).
+ */
+export interface CallbackClaimDoc {
+  _id: string; // the request's _id
+  /** secretHash of what the redirect carried (`code` / `error`), to recognise that same redirect re-sent */
+  callbackHash: string;
+  /** the API could not tell whether its delivery reached the workflow: that same redirect may be re-sent */
+  inDoubt: boolean;
+  createdAt: Date;
+}
+
 export interface AccountDoc {
   _id: string; // accountId
   /** origins (scheme://host[:port]) a request's redirect_url may point at */

@@ -1,12 +1,13 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
 import type { Config } from '../config.js';
-import type { AccountDoc, ApiTokenDoc, ConnectionDoc, ConnectionEventDoc, OAuthRequestDoc } from './documents.js';
+import type { AccountDoc, ApiTokenDoc, CallbackClaimDoc, ConnectionDoc, ConnectionEventDoc, OAuthRequestDoc } from './documents.js';
 
 export interface Store {
   client: MongoClient;
   db: Db;
   connections: Collection<ConnectionDoc>;
   oauthRequests: Collection<OAuthRequestDoc>;
+  callbackClaims: Collection<CallbackClaimDoc>;
   apiTokens: Collection<ApiTokenDoc>;
   events: Collection<ConnectionEventDoc>;
   accounts: Collection<AccountDoc>;
@@ -24,6 +25,7 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     db,
     connections: db.collection<ConnectionDoc>('connections'),
     oauthRequests: db.collection<OAuthRequestDoc>('oauth_requests'),
+    callbackClaims: db.collection<CallbackClaimDoc>('callback_claims'),
     apiTokens: db.collection<ApiTokenDoc>('api_tokens'),
     events: db.collection<ConnectionEventDoc>('events'),
     accounts: db.collection<AccountDoc>('accounts'),

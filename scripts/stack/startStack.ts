@@ -55,6 +55,8 @@ export interface Stack {
   api: ManagedChild;
   worker: ManagedChild;
   startWorker(name?: string): ManagedChild;
+  /** Resolves once that worker process polls the task queue for both workflow and activity tasks. */
+  workerPolling(worker: ManagedChild): Promise<void>;
   startApi(name: string): Promise<{ child: ManagedChild; url: string }>;
   temporal: { stop(): Promise<void>; start(): Promise<void> };
   mongo: { stop(): Promise<void>; start(): Promise<void> };
@@ -196,6 +198,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return { child, url };
     };
 
+    const workerPolling = async (worker: ManagedChild) => {
+      // The SDK's default worker identity is `<pid>@<host>`.
+      const queue = appEnv.TEMPORAL_TASK_QUEUE ?? 'connectflow';
+      await waitForPoller(temporalServer.address, namespace, queue, `${worker.pid}@`, 'workflow');
+      await waitForPoller(temporalServer.address, namespace, queue, `${worker.pid}@`, 'activity');
+    };
+
     log('starting worker and API...');
     const worker = startWorker();
     const api = tsx('api', 'api/main.ts');
@@ -216,6 +225,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       api,
       worker,
       startWorker,
+      workerPolling,
       startApi,
       temporal: temporalControl,
       mongo: mongoControl,
