@@ -4,6 +4,8 @@ import path from 'node:path';
 /** Pinned versions of the servers we build from Go modules. */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 export const FERRETDB_VERSION = '1.24.2';
+/** Our patches to that source (see buildTools.ts); part of the cache key, so a new patch rebuilds. */
+export const FERRETDB_PATCHES = 'idx1';
 
 /** Where built binaries live: `$CONNECTFLOW_CACHE_DIR` or `~/.cache/connectflow/bin`. */
 export function toolCacheDir(): string {
@@ -16,5 +18,5 @@ export function temporalBinaryPath(): string {
 }
 
 export function ferretDbBinaryPath(): string {
-  return path.join(toolCacheDir(), `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
+  return path.join(toolCacheDir(), `ferretdb-${FERRETDB_VERSION}-${FERRETDB_PATCHES}`, 'ferretdb');
 }
