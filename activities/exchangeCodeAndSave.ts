@@ -7,6 +7,7 @@ import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
 import { tokenExpiries } from './tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
+import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
 
 export interface CallbackParameters {
   code: string;
@@ -62,10 +63,7 @@ export async function exchangeCodeAndSave(
   await pauseForTest(ctx, 'exchange:before-send', request.connectionId);
 
   // Claim the code: from here on it may have reached the provider, so it is never sent twice.
-  const claimed = await oauthRequests.findOneAndUpdate(
-    { _id: request._id, status: 'callback_received' },
-    { $set: { status: 'exchanging', updatedAt: new Date() } },
-  );
+  const claimed = await moveRequestStatus(ctx.store, request._id, ['callback_received'], { status: 'exchanging' });
   if (!claimed) {
     const interrupted: ProviderErrorDetails = {
       error: 'exchange_interrupted',
@@ -132,11 +130,7 @@ async function requestTokens(
   callback: CallbackParameters,
   options: ReturnType<typeof requestOptions>,
 ): Promise<oauth.TokenEndpointResponse> {
-  const release = () =>
-    ctx.store.oauthRequests.updateOne(
-      { _id: request._id, status: 'exchanging' },
-      { $set: { status: 'callback_received', updatedAt: new Date() } },
-    );
+  const release = () => moveRequestStatus(ctx.store, request._id, ['exchanging'], { status: 'callback_received' });
   const fail = async (details: ProviderErrorDetails): Promise<never> => {
     await setById(ctx.store.oauthRequests, request._id, { $set: { status: 'failed', error: details, updatedAt: new Date() } });
     throw finalFailure(details);

@@ -13,6 +13,7 @@ import { doc } from '../openapi/routeDoc.js';
 import { requestIdInState } from '../../lib/store/requestState.js';
 import { claimCallback } from '../../lib/store/claimCallback.js';
 import { setById } from '../../lib/store/setById.js';
+import { moveRequestStatus } from '../../lib/store/moveRequestStatus.js';
 
 const param = z.string().max(4096).optional();
 const CallbackQuery = z.object({
@@ -52,11 +53,17 @@ export const callbackRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     // What this redirect carries, so a re-sent copy of it can be told from a different one.
     const callbackHash = secretHash(`${query.code ?? ''}\n${query.error ?? ''}`);
     if (await claimCallback(ctx.store, found._id, callbackHash)) {
-      const claimed = await ctx.store.oauthRequests.findOneAndUpdate(
-        { _id: found._id, status: 'pending' },
-        { $set: { status: 'callback_received', updatedAt: new Date() } },
-      );
-      if (!claimed) return expiredPage(page); // the validity timer fired in between
+      const claimed = await moveRequestStatus(ctx.store, found._id, ['pending'], { status: 'callback_received' })
+        .catch(async (err: unknown) => {
+          // Nothing was delivered: give the claim back so reloading the page (after the 503) can succeed.
+          await ctx.store.callbackClaims.findOneAndDelete({ _id: found._id }).catch(() => undefined);
+          throw err;
+        });
+      if (!claimed) {
+        // The validity timer fired in between, or an earlier attempt set the status and then lost its answer.
+        const now = await ctx.store.oauthRequests.findOne({ _id: found._id });
+        if (now?.status !== 'callback_received') return expiredPage(page);
+      }
     } else {
       // Single use, except that the very redirect we answered 503 for may be re-sent: it attaches to
       // its own delivery (same update id) or shows the outcome that delivery had, delivering nothing new.
@@ -110,7 +117,10 @@ export const callbackRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     } catch (err) {
       if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) {
         const now = await ctx.store.oauthRequests.findOne({ _id: found._id });
-        if (now?.status === 'expired' || (now && now.expiresAt < new Date())) return expiredPage(page);
+        if (now?.status === 'expired' || (now && now.expiresAt < new Date())) {
+          await moveRequestStatus(ctx.store, found._id, ['pending', 'callback_received'], { status: 'expired' });
+          return expiredPage(page);
+        }
         return replayedPage(page);
       }
       // Delivered after all (the error came after the server admitted it)? Then answer its outcome.

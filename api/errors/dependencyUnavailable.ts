@@ -1,6 +1,6 @@
-import { MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
+import { MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 
-/** MongoDB or Temporal unreachable: the request can be retried, so a 503 rather than a 500. */
+/** MongoDB or Temporal unreachable or overloaded: the request can be retried, so a 503 rather than a 500. */
 export function dependencyUnavailable(err: unknown): 'MongoDB' | 'Temporal' | undefined {
   for (let e = err as { cause?: unknown; code?: unknown; name?: string } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
     if (
@@ -11,6 +11,8 @@ export function dependencyUnavailable(err: unknown): 'MongoDB' | 'Temporal' | un
     ) {
       return 'MongoDB';
     }
+    // FerretDB's SQLite gave up waiting for its single write lock (after its 10 s busy timeout).
+    if (e instanceof MongoServerError && /SQLITE_BUSY|database is locked/.test(e.message)) return 'MongoDB';
     // gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from the Temporal frontend
     if ((e.name === 'ServiceError' || 'details' in e || 'metadata' in e) && (e.code === 14 || e.code === 4)) return 'Temporal';
   }

@@ -31,7 +31,7 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       return reply
         .code(503)
         .header('retry-after', '5')
-        .send({ error: 'service_unavailable', message: `${unavailable} is unreachable right now; retry shortly`, details: { dependency: unavailable } });
+        .send({ error: 'service_unavailable', message: `${unavailable} is unreachable or overloaded right now; retry shortly`, details: { dependency: unavailable } });
     }
     request.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: 'internal_error', message: 'something went wrong on our side' });
