@@ -33,7 +33,7 @@ export const ConfigSchema = z.object({
    * refresh, so most are idle: one that is not cached is rebuilt from its (short) history when its timer
    * fires. Bounds worker memory whatever the number of connections.
    */
-  CONNECTFLOW_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
+  CONNECTFLOW_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(100),
   /** Test-only: activities pause at named steps while a file of that name exists in this directory. */
   CONNECTFLOW_TEST_PAUSE_DIR: z.string().optional(),
   /** How often the `refresh-audit` schedule looks for active connections whose workflow is missing. */

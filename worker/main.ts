@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/createActivities.js';
 import { callbackUrl, loadConfig, refreshTiming } from '../lib/config.js';
@@ -7,6 +6,7 @@ import { loadCatalog } from '../lib/providers/catalog.js';
 import { openStore } from '../lib/store/openStore.js';
 import { connectTemporalClient } from '../lib/temporal/connectTemporalClient.js';
 import { EncryptionCodec } from '../lib/temporal/encryptionCodec.js';
+import { bundleWorkflowsInChild } from './bundleWorkflows.js';
 import { createWorkerLogger } from './createWorkerLogger.js';
 import { ensureRefreshAuditSchedule } from '../lib/temporal/ensureRefreshAuditSchedule.js';
 
@@ -22,7 +22,7 @@ const worker = await Worker.create({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+  workflowBundle: await bundleWorkflowsInChild(),
   activities: createActivities({
     store,
     keyRing,
