@@ -59,6 +59,7 @@ beforeAll(async () => {
     extraProviders: [{ id: 'short', options: { accessTokenTtlSeconds: 10, rotateRefreshToken: true } }],
   });
   workers.push(stack.worker, stack.startWorker('worker-2'));
+  await Promise.all(workers.map((w) => stack.workerPolling(w)));
   store = await openStore({ MONGODB_URI: stack.mongoUri, MONGODB_DATABASE: 'connectflow' });
   temporal = await connectTemporalClient({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_NAMESPACE: stack.temporalNamespace }, parseKeyRing(TEST_KEYS));
   browser = await launchBrowser();
@@ -116,7 +117,6 @@ async function finalCredentials(pullId: string, url = stack.apiUrl) {
 describe('fault tolerance', () => {
   it('two APIs and two workers: a flow started on one API completes through a callback on the other; activities run on both workers', async () => {
     const second = await stack.startApi('api-2');
-    await Promise.all(workers.map((w) => stack.workerPolling(w)));
     const identities = new Set<string>();
     // Six flows cross the APIs; more follow (at most 24) until both workers have run activities, since
     // which poller the server hands a task to is not ours to choose.
@@ -243,7 +243,9 @@ describe('fault tolerance', () => {
     expect(whileDown.status).toBe(503);
     expect(whileDown.body).toMatchObject({ error: 'service_unavailable', message: expect.stringContaining('Temporal') });
     // The browser arrives while Temporal is away: told to reload; only that same redirect may come again.
+    const askedAt = Date.now();
     expect(await deliver(callback)).toMatchObject({ status: 503, body: { connected: false, error: 'temporarily_unavailable' } });
+    expect(Date.now() - askedAt).toBeLessThan(10_000); // told promptly, not after the client's retries run out
     const forged = new URL(callback);
     forged.searchParams.set('code', 'not-the-code-the-provider-sent');
     expect(await deliver(forged)).toMatchObject({ status: 409, body: { error: 'already_used' } });
