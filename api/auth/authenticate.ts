@@ -19,12 +19,12 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]{10,200})\s*$/i;
 
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 /**
  * Resolves an API token (from `Authorization: Bearer`, or given) to its account: looked up by its
  * SHA-256 hash, compared again in constant time, revoked tokens refused from the next request on.
  */
-const LAST_USED_RESOLUTION_MS = 60_000;
-
 export function tokenAuthenticator(store: Store) {
   return async (request: FastifyRequest, given?: string): Promise<void> => {
     const header = request.headers.authorization;

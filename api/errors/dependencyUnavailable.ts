@@ -11,7 +11,7 @@ export function dependencyUnavailable(err: unknown): 'MongoDB' | 'Temporal' | un
     ) {
       return 'MongoDB';
     }
-    // FerretDB's SQLite gave up waiting for its single write lock (after its 10 s busy timeout).
+    // FerretDB's SQLite could not get its single write lock (SQLITE_BUSY): overloaded, retry later.
     if (e instanceof MongoServerError && /SQLITE_BUSY|database is locked/.test(e.message)) return 'MongoDB';
     // gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from the Temporal frontend
     if ((e.name === 'ServiceError' || 'details' in e || 'metadata' in e) && (e.code === 14 || e.code === 4)) return 'Temporal';

@@ -34,7 +34,8 @@ export interface StoredCredentials {
   scope?: string;
 }
 
-export type OAuthRequestStatus = 'pending' | 'callback_received' | 'exchanging' | 'completed' | 'failed' | 'expired';
+export const OAUTH_REQUEST_STATUSES = ['pending', 'callback_received', 'exchanging', 'completed', 'failed', 'expired'] as const;
+export type OAuthRequestStatus = (typeof OAUTH_REQUEST_STATUSES)[number];
 
 export interface OAuthRequestDoc {
   _id: string; // secretHash(pull_id)

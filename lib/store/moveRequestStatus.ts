@@ -1,8 +1,6 @@
-import type { OAuthRequestDoc, OAuthRequestStatus } from './documents.js';
+import { OAUTH_REQUEST_STATUSES, type OAuthRequestDoc, type OAuthRequestStatus } from './documents.js';
 import type { Store } from './openStore.js';
 import { setById } from './setById.js';
-
-const ALL: OAuthRequestStatus[] = ['pending', 'callback_received', 'exchanging', 'completed', 'failed', 'expired'];
 
 /**
  * Moves an authorization request to `set.status` if its status is one of `from`; false if it was not.
@@ -17,7 +15,7 @@ export async function moveRequestStatus(
   from: OAuthRequestStatus[] | 'any but completed',
   set: Partial<Omit<OAuthRequestDoc, '_id'>> & { status: OAuthRequestStatus },
 ): Promise<boolean> {
-  const allowed = from === 'any but completed' ? ALL.filter((s) => s !== 'completed') : from;
+  const allowed: readonly OAuthRequestStatus[] = from === 'any but completed' ? OAUTH_REQUEST_STATUSES.filter((s) => s !== 'completed') : from;
   const current = await store.oauthRequests.findOne({ _id: requestId });
   if (!current || !allowed.includes(current.status)) return false;
   await setById(store.oauthRequests, requestId, { $set: { ...set, updatedAt: new Date() } });

@@ -67,7 +67,7 @@ const ferretDbTool: Tool = {
  * Patch "idx1": FerretDB 1.24's SQLite backend creates each collection's unique `_id` index on the
  * expression `_ferretdb_sjson->"_id"` but looks documents up by `_ferretdb_sjson->'$._id'`. Both give the
  * same value, yet SQLite only uses an index for the expression it was built on, so every find, update
- * and delete by `_id` scanned the whole table (10,000 connections: 83 ms a lookup, then 0.3 ms). The
+ * and delete by `_id` scanned the whole table (10,000 connections: 83 ms a lookup; 1.2 ms patched). The
  * lookup is changed to the index's expression; stored data and existing files are untouched.
  */
 async function useIdIndex(src: string): Promise<void> {

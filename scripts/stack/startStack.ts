@@ -211,7 +211,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stoppers.push(() => api.stop());
     await Promise.all([
       waitFor('the API', async () => (await fetch(`${apiUrl}/healthz`).catch(() => undefined))?.ok, { timeoutMs: 60_000 }),
-      waitForPoller(temporalServer.address, namespace, appEnv.TEMPORAL_TASK_QUEUE ?? 'connectflow'),
+      workerPolling(worker),
     ]);
     return {
       apiUrl,
