@@ -27,6 +27,11 @@ describe('refresh on demand, needs_reauth, reauthorize, delete, audit', () => {
     expect(tokens.has(old.access_token)).toBe(false);
     expect((await provider.refreshCalls()) - before).toBe(1);
     console.log(`coalescing: 100 concurrent refresh requests -> ${(await provider.refreshCalls()) - before} token-endpoint call`);
+    // One more right after, inside the coalescing window: the token just refreshed, no new call.
+    const after = await refresh(id);
+    expect(after.status).toBe(200);
+    expect(after.body.credentials.access_token).toBe([...tokens][0]);
+    expect((await provider.refreshCalls()) - before).toBe(1);
   });
 
   it('concurrent refresh updates that reach the workflow (as from several API processes) share one token-endpoint call', async () => {

@@ -5,6 +5,8 @@ import type { ApiScope } from '../../lib/store/documents.js';
 import type { Store } from '../../lib/store/openStore.js';
 import { HttpError } from '../errors/HttpError.js';
 import { setById } from '../../lib/store/setById.js';
+import { Singleflight } from '../Singleflight.js';
+import type { ApiTokenDoc } from '../../lib/store/documents.js';
 
 export interface Caller {
   accountId: string;
@@ -24,25 +26,33 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /**
  * Resolves an API token (from `Authorization: Bearer`, or given) to its account: looked up by its
  * SHA-256 hash, compared again in constant time, revoked tokens refused from the next request on.
+ * Simultaneous requests with one token share one lookup (a burst of 1,000 is one read, not 1,000);
+ * nothing is cached past that read, so a request that joins a lookup begun before a revocation
+ * landed (at most one store round trip earlier) is the only one that can still pass.
  */
 export function tokenAuthenticator(store: Store) {
+  const lookups = new Singleflight<ApiTokenDoc | null>();
+  const lookUp = async (tokenHash: string, request: FastifyRequest): Promise<ApiTokenDoc | null> => {
+    const found = await store.apiTokens.findOne({ _id: tokenHash });
+    // lastUsedAt to the minute: one write per token per minute (and per lookup), not one per request.
+    const now = new Date();
+    if (found && !found.revokedAt && (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS)) {
+      setById(store.apiTokens, tokenHash, { $set: { lastUsedAt: now } }).catch((err: unknown) =>
+        request.log.warn({ err }, 'could not record API token use'),
+      );
+    }
+    return found;
+  };
   return async (request: FastifyRequest, given?: string): Promise<void> => {
     const header = request.headers.authorization;
     const token = given ?? (typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined);
     if (!token) throw new HttpError(401, 'unauthorized', 'missing or malformed Authorization: Bearer <api token>');
     const tokenHash = secretHash(token);
-    const found = await store.apiTokens.findOne({ _id: tokenHash });
+    const found = await lookups.run(tokenHash, () => lookUp(tokenHash, request));
     if (!found || found.revokedAt || !timingSafeEqual(Buffer.from(found._id), Buffer.from(tokenHash))) {
       throw new HttpError(401, 'unauthorized', 'unknown or revoked API token');
     }
     request.caller = { accountId: found.accountId, scopes: found.scopes };
-    // lastUsedAt to the minute: one write per token per minute, not one per request.
-    const now = new Date();
-    if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-      setById(store.apiTokens, tokenHash, { $set: { lastUsedAt: now } }).catch((err: unknown) =>
-        request.log.warn({ err }, 'could not record API token use'),
-      );
-    }
   };
 }
 

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { ConnectionDoc } from '../../lib/store/documents.js';
+import type { ConnectionDoc, ConnectionStatus } from '../../lib/store/documents.js';
 import { readCredentials } from '../../lib/store/readCredentials.js';
 import type { ApiContext } from '../ApiContext.js';
 import { assertRedirectAllowed } from '../account/assertRedirectAllowed.js';
 import { callerOf, hasScope, requireScope } from '../auth/authenticate.js';
 import { HttpError, notFound } from '../errors/HttpError.js';
 import { parseInput } from '../errors/parseInput.js';
-import { type ConnectionSnapshot, disconnectUpdate, reauthorizeUpdate, refreshUpdate } from '../../workflows/connectionMessages.js';
+import { disconnectUpdate, reauthorizeUpdate, refreshUpdate } from '../../workflows/connectionMessages.js';
 import {
   ConnectionIdParams,
   GetConnectionQuery,
@@ -16,7 +16,7 @@ import {
   SaveConnectionBody,
 } from './connectionSchemas.js';
 import { connectionView } from './connectionView.js';
-import { Singleflight } from './Singleflight.js';
+import { Singleflight } from '../Singleflight.js';
 import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
 import { doc } from '../openapi/routeDoc.js';
 import { setById } from '../../lib/store/setById.js';
@@ -28,17 +28,44 @@ const importNotSupported = () =>
     'credentials must be the ones POST /api/oauth2/credentials returned (with their connection_id); importing tokens obtained elsewhere is not supported yet',
   );
 
+/** A refresh's outcome and the document read after it. */
+interface Refreshed {
+  status: ConnectionStatus;
+  doc: ConnectionDoc | null;
+}
+
 /** Connections of the calling account: list, read, save (adopt the flow's connection) and replace. */
 export const connectionsRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   const { connections } = ctx.store;
-  const refreshes = new Singleflight<ConnectionSnapshot>();
-  const refreshNow = (doc: ConnectionDoc) => refreshes.run(doc._id, () => updateConnectionWorkflow(ctx, doc, refreshUpdate));
+  // Simultaneous requests for one connection share its read and its refresh: a burst of 1,000
+  // refreshes is one lookup, one workflow update and one read of the refreshed document.
+  const reads = new Singleflight<ConnectionDoc | null>();
+  const refreshes = new Singleflight<Refreshed>();
 
   const findOwned = async (accountId: string, id: string): Promise<ConnectionDoc> => {
     // By _id alone (the store's fast path); the owner and status are checked here.
-    const doc = await connections.findOne({ _id: id });
+    const doc = await reads.run(id, () => connections.findOne({ _id: id }));
+    return owned(doc, accountId);
+  };
+  const owned = (doc: ConnectionDoc | null, accountId: string): ConnectionDoc => {
     if (!doc || doc.accountId !== accountId || doc.status === 'deleted') throw notFound('connection');
     return doc;
+  };
+  const coalesceMs = ctx.config.CONNECTFLOW_REFRESH_COALESCE_SECONDS * 1000;
+  /**
+   * Refreshes (coalesced in this process and again in the workflow), then reads the document it saved.
+   * A connection refreshed within the coalescing window is answered as stored: the workflow would
+   * answer that refresh too (same rule, judged by the document's lastRefreshedAt), without the round trip.
+   */
+  const refreshNow = async (doc: ConnectionDoc): Promise<Refreshed> => {
+    if (doc.status === 'active' && doc.lastRefreshedAt && Date.now() - doc.lastRefreshedAt.getTime() < coalesceMs) {
+      return { status: doc.status, doc };
+    }
+    return refreshes.run(doc._id, async () => {
+      const { status } = await updateConnectionWorkflow(ctx, doc, refreshUpdate);
+      // Read after the refresh settled (never joining a read begun before it): the new tokens.
+      return { status, doc: await connections.findOne({ _id: doc._id }) };
+    });
   };
 
   /** The credentials must be this connection's own (same id, same tokens when given). */
@@ -88,7 +115,7 @@ export const connectionsRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
     const marginMs = ctx.config.CONNECTFLOW_REFRESH_MARGIN_SECONDS * 1000;
     const fresh =
       doc.status === 'active' && doc.tokenExpiresAt && doc.tokenExpiresAt.getTime() - Date.now() < marginMs
-        ? (await refreshNow(doc), await findOwned(caller.accountId, id))
+        ? owned((await refreshNow(doc)).doc, caller.accountId)
         : doc;
     return { ...connectionView(fresh), credentials: readCredentials(ctx.keyRing, fresh) };
   });
@@ -101,7 +128,7 @@ export const connectionsRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
     if (refreshed.status === 'needs_reauth') {
       throw new HttpError(409, 'needs_reauth', 'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)');
     }
-    const fresh = await findOwned(caller.accountId, id);
+    const fresh = owned(refreshed.doc, caller.accountId);
     return { ...connectionView(fresh), credentials: readCredentials(ctx.keyRing, fresh) };
   });
 
