@@ -6,7 +6,9 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -32,31 +34,39 @@ import {
 } from './connectionMessages.js';
 import { planRefresh } from './planRefresh.js';
 
+/** Marks runs that call their activities as local activities (runs started before it replay as they ran). */
+const LOCAL_ACTIVITIES_PATCH = 'local-activities';
+
 /**
- * Activity options, from the timing in the workflow's input. `activityTimeoutSeconds` bounds one attempt:
- * if a worker dies mid-activity, another retries it after that long.
+ * Activity options, from the timing in the workflow's input. `activityTimeoutSeconds` bounds one attempt.
+ * Local activities (every run since LOCAL_ACTIVITIES_PATCH) run inside the workflow task, on the worker
+ * that holds the workflow: no activity task to schedule, dispatch and complete, and two fewer workflow
+ * tasks per step. If that worker dies mid-activity, the workflow task times out and another worker
+ * replays and runs the activity again (the activities are written for that: see exchangeCodeAndSave).
+ * Retries past a minute wait on a durable timer.
  */
-function activitiesFor(timing: ConnectionWorkflowInput['timing']) {
+function activitiesFor(timing: ConnectionWorkflowInput['timing'], local: boolean) {
   const attemptSeconds = timing.activityTimeoutSeconds ?? 60;
+  const proxy = local ? proxyLocalActivities<ConnectionActivities> : proxyActivities<ConnectionActivities>;
   return {
-    quick: proxyActivities<ConnectionActivities>({
+    quick: proxy({
       startToCloseTimeout: `${Math.min(30, attemptSeconds)} seconds`,
       retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
     }),
     /** Preparing an auth_uri is bounded, so `POST /api/oauth2` answers (502) instead of hanging on a dead provider. */
-    authorize: proxyActivities<ConnectionActivities>({
+    authorize: proxy({
       startToCloseTimeout: `${Math.min(15, attemptSeconds)} seconds`,
       scheduleToCloseTimeout: `${Math.max(20, attemptSeconds * 2 + 5)} seconds`,
       retry: { initialInterval: '500 milliseconds', maximumInterval: '5 seconds' },
     }),
     /** The exchange retries 5xx/timeouts with backoff for up to 10 minutes; 4xx are final (non-retryable). */
-    exchange: proxyActivities<ConnectionActivities>({
+    exchange: proxy({
       startToCloseTimeout: `${attemptSeconds} seconds`,
       scheduleToCloseTimeout: '10 minutes',
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '60 seconds' },
     }),
     /** Refreshes retry 5xx/timeouts forever, with backoff capped at retryMaxSeconds: a broken provider never loses the connection. */
-    refresh: proxyActivities<ConnectionActivities>({
+    refresh: proxy({
       startToCloseTimeout: `${attemptSeconds} seconds`,
       retry: {
         initialInterval: timing.retryInitialSeconds * 1000,
@@ -83,7 +93,7 @@ interface AuthFlow {
  */
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<{ status: ConnectionStatus }> {
   const { timing } = input;
-  const { quick, authorize: authorizeActivities, exchange, refresh: refreshActivities } = activitiesFor(timing);
+  const { quick, authorize: authorizeActivities, exchange, refresh: refreshActivities } = activitiesFor(timing, patched(LOCAL_ACTIVITIES_PATCH));
 
   let status: ConnectionStatus = input.saved?.status ?? 'pending';
   let clock: TokenClock = input.saved ?? { tokenExpiresAt: null, refreshTokenExpiresAt: null };
