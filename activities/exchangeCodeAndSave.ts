@@ -54,7 +54,10 @@ export async function exchangeCodeAndSave(
   const request = await oauthRequests.findOne({ _id: input.requestId });
   if (!request) throw ApplicationFailure.nonRetryable('authorization request not found', 'request_not_found');
 
-  const saved = await connections.findOne({ _id: request.connectionId });
+  // Tokens are saved only after the request was claimed ('exchanging'): a first attempt (the request
+  // still 'pending') has nothing saved to find; a retry looks for this request's saved connection.
+  const firstAttempt = request.status === 'pending' || request.status === 'callback_received';
+  const saved = firstAttempt ? null : await connections.findOne({ _id: request.connectionId });
   if (saved && saved.requestId === request._id) {
     await markCompleted(ctx, request._id);
     return summary(saved);
@@ -62,9 +65,13 @@ export async function exchangeCodeAndSave(
   if (request.status === 'failed' && request.error) throw finalFailure(request.error);
   await pauseForTest(ctx, 'exchange:before-send', request.connectionId);
 
-  // Claim the code: from here on it may have reached the provider, so it is never sent twice.
-  const claimed = await moveRequestStatus(ctx.store, request._id, ['callback_received'], { status: 'exchanging' });
-  if (!claimed) {
+  // Claim the code: from here on it may have reached the provider, so it is never sent twice. Written
+  // straight after the read above: this request's statuses are moved one at a time by its workflow
+  // (the callback route only inserts its claim and, when a delivery is refused, expires a request
+  // the workflow no longer waits for).
+  if (firstAttempt) {
+    await setById(oauthRequests, request._id, { $set: { status: 'exchanging', updatedAt: new Date() } });
+  } else {
     const interrupted: ProviderErrorDetails = {
       error: 'exchange_interrupted',
       error_description:

@@ -52,19 +52,9 @@ export const callbackRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     if (found.status === 'expired' || found.expiresAt < new Date()) return expiredPage(page);
     // What this redirect carries, so a re-sent copy of it can be told from a different one.
     const callbackHash = secretHash(`${query.code ?? ''}\n${query.error ?? ''}`);
-    if (await claimCallback(ctx.store, found._id, callbackHash)) {
-      const claimed = await moveRequestStatus(ctx.store, found._id, ['pending'], { status: 'callback_received' })
-        .catch(async (err: unknown) => {
-          // Nothing was delivered: give the claim back so reloading the page (after the 503) can succeed.
-          await ctx.store.callbackClaims.findOneAndDelete({ _id: found._id }).catch(() => undefined);
-          throw err;
-        });
-      if (!claimed) {
-        // The validity timer fired in between, or an earlier attempt set the status and then lost its answer.
-        const now = await ctx.store.oauthRequests.findOne({ _id: found._id });
-        if (now?.status !== 'callback_received') return expiredPage(page);
-      }
-    } else {
+    // The claim makes the callback single use; the request's status is then the workflow's to move
+    // (its update validator refuses a request that expired meanwhile).
+    if (!(await claimCallback(ctx.store, found._id, callbackHash))) {
       // Single use, except that the very redirect we answered 503 for may be re-sent: it attaches to
       // its own delivery (same update id) or shows the outcome that delivery had, delivering nothing new.
       const claim = await ctx.store.callbackClaims.findOne({ _id: found._id });
@@ -75,7 +65,7 @@ export const callbackRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
       }
       if (now.status === 'failed' && now.error) return finish(request, reply, now, { connected: false, ...now.error }, page);
       if (now.status === 'expired') return expiredPage(page);
-      if (now.status !== 'callback_received' && now.status !== 'exchanging') return replayedPage(page);
+      if (now.status !== 'pending' && now.status !== 'callback_received' && now.status !== 'exchanging') return replayedPage(page);
     }
 
     const handle = ctx.temporal.workflow.getHandle(connectionWorkflowId(found.connectionId));

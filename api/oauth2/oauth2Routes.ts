@@ -38,7 +38,9 @@ export const oauth2Routes: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
     if (oauthRequest.status !== 'completed') {
       return reply.code(202).send({ status: 'pending', message: 'waiting for the user to authorize' });
     }
-    const connection = await ctx.store.connections.findOne({ _id: oauthRequest.connectionId, accountId: caller.accountId });
+    // By _id alone (FerretDB matches any other filter in Go, document by document); the owner checked here.
+    const stored = await ctx.store.connections.findOne({ _id: oauthRequest.connectionId });
+    const connection = stored?.accountId === caller.accountId ? stored : null;
     if (!connection) throw new HttpError(410, 'deleted', 'the connection made by this request was deleted');
     const credentials = readCredentials(ctx.keyRing, connection);
     const providerName = ctx.catalog.get(connection.connectionType)?.name ?? connection.connectionType;

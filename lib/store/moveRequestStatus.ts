@@ -6,8 +6,8 @@ import { setById } from './setById.js';
  * Moves an authorization request to `set.status` if its status is one of `from`; false if it was not.
  * By `_id` only (a status in the filter makes FerretDB filter every document in Go: 840 ms at 10,000
  * requests), so it is read, checked, then written. That is safe because a request's moves are serialised
- * elsewhere: its workflow makes them one at a time, and the API's single move (pending →
- * callback_received) is made only by the winner of the callback claim.
+ * elsewhere: its workflow makes them one at a time, and the API's single move (to expired) is made
+ * only by the winner of the callback claim after the workflow refused that callback.
  */
 export async function moveRequestStatus(
   store: Pick<Store, 'oauthRequests'>,
