@@ -1,6 +1,6 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { connectionWorkflowId } from '../lib/temporal/names.js';
+import { ConnectionStatusAttribute, connectionWorkflowId } from '../lib/temporal/names.js';
 import { connectInBrowser, storedCredentials } from './support/connectInBrowser.js';
 import { providerControl } from './support/providerControl.js';
 import { stack } from './support/testStack.js';
@@ -60,6 +60,8 @@ describe('a connection is kept fresh for as long as it exists', () => {
     const history = await clients.temporal.workflow.getHandle(refreshOnly.workflowId, refreshOnly.runId).fetchHistory();
     console.log(`one refresh run: ${history.events?.length} history events`);
     expect(history.events!.length).toBeLessThan(30);
+    // The status stays searchable across runs (carried over by continueAsNew, not upserted each run).
+    for (const run of runs) expect(run.typedSearchAttributes.get(ConnectionStatusAttribute)).toBe('active');
   });
 
   it('include_credentials hands out an access token good for at least the refresh margin', async () => {

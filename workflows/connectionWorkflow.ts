@@ -34,7 +34,10 @@ import {
 } from './connectionMessages.js';
 import { planRefresh } from './planRefresh.js';
 
-/** Marks runs that call their activities as local activities (runs started before it replay as they ran). */
+/**
+ * Marks runs that call their activities as local activities and skip a redundant status upsert at
+ * their start (runs started before it replay as they ran).
+ */
 const LOCAL_ACTIVITIES_PATCH = 'local-activities';
 
 /**
@@ -93,7 +96,8 @@ interface AuthFlow {
  */
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<{ status: ConnectionStatus }> {
   const { timing } = input;
-  const { quick, authorize: authorizeActivities, exchange, refresh: refreshActivities } = activitiesFor(timing, patched(LOCAL_ACTIVITIES_PATCH));
+  const sincePatch = patched(LOCAL_ACTIVITIES_PATCH);
+  const { quick, authorize: authorizeActivities, exchange, refresh: refreshActivities } = activitiesFor(timing, sincePatch);
 
   let status: ConnectionStatus = input.saved?.status ?? 'pending';
   let clock: TokenClock = input.saved ?? { tokenExpiresAt: null, refreshTokenExpiresAt: null };
@@ -113,7 +117,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     status = next;
     upsertSearchAttributes([{ key: ConnectionStatusAttribute, value: next }]);
   };
-  if (input.saved) upsertSearchAttributes([{ key: ConnectionStatusAttribute, value: status }]);
+  // A run started with its status (saved connection, continueAsNew: Temporal copies the attributes)
+  // needs no upsert; one per run was a visibility write per refresh.
+  const statusShown = workflowInfo().typedSearchAttributes.get(ConnectionStatusAttribute);
+  if (input.saved && !(sincePatch && statusShown === status)) upsertSearchAttributes([{ key: ConnectionStatusAttribute, value: status }]);
 
   const startFlow = async (options: AuthorizationRequestOptions): Promise<IssuedAuthorization> => {
     const issued = await authorizeActivities.createAuthorizationRequest({
