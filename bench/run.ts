@@ -8,7 +8,7 @@ import { runBench, type BenchPart } from './runBench.js';
 import { FULL, QUICK } from './sizes.js';
 
 /**
- * `npm run bench [-- --quick] [--parts flows,coalescing,scale] [--cpu-prof] [--keep-data]`
+ * `npm run bench [-- --quick] [--parts flows,coalescing,scale] [--scale-phases 1000,10000] [--cpu-prof] [--keep-data]`
  *
  * Starts its own Temporal dev server, FerretDB, demo providers, connectflow (API + worker) and the
  * two other contenders on free ports in a throw-away data dir; prints one table per part and writes
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     parts: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     'keep-data': { type: 'boolean', default: false },
+    'scale-phases': { type: 'string' },
   },
 });
 const parts = values.parts?.split(',').map((p) => p.trim()) as BenchPart[] | undefined;
@@ -28,7 +29,11 @@ for (const p of parts ?? []) if (!['flows', 'coalescing', 'scale'].includes(p)) 
 const dataDir = mkdtempSync(join(tmpdir(), 'connectflow-bench-'));
 let results;
 try {
-  results = await runBench({ sizes: values.quick ? QUICK : FULL, dataDir, parts, cpuProf: values['cpu-prof'] });
+  const base = values.quick ? QUICK : FULL;
+  const phases = values['scale-phases']?.split(',').map((n) => Number(n.trim()));
+  if (phases?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--scale-phases wants whole numbers, got "${values['scale-phases']}"`);
+  const sizes = phases ? { ...base, scale: { ...base.scale, phases } } : base;
+  results = await runBench({ sizes, dataDir, parts, cpuProf: values['cpu-prof'] });
 } finally {
   if (values['keep-data'] || values['cpu-prof']) console.error(`[bench] data, logs and profiles kept in ${dataDir}`);
   else rmSync(dataDir, { recursive: true, force: true });
