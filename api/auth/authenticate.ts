@@ -1,12 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { secretHash } from '../../lib/crypto/secretHash.js';
-import type { ApiScope } from '../../lib/store/documents.js';
+import type { ApiScope, ApiTokenDoc } from '../../lib/store/documents.js';
 import type { Store } from '../../lib/store/openStore.js';
 import { HttpError } from '../errors/HttpError.js';
 import { setById } from '../../lib/store/setById.js';
 import { Singleflight } from '../Singleflight.js';
-import type { ApiTokenDoc } from '../../lib/store/documents.js';
 
 export interface Caller {
   accountId: string;
