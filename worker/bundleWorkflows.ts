@@ -1,14 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { bundleWorkflowCode } from '@temporalio/worker';
 
-const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-const quiet = (): void => undefined;
-const quietLogger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };
+/** By path from this module, which is `worker/bundleWorkflows.ts` or part of `.build/worker.js`: both one level below the root. */
+const childScript = fileURLToPath(new URL('../worker/writeWorkflowBundle.ts', import.meta.url));
 
 /**
  * The workflow bundle, made by webpack in a short-lived child process: bundling in the worker itself
@@ -18,17 +16,9 @@ export async function bundleWorkflowsInChild(): Promise<{ code: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'connectflow-bundle-'));
   const out = join(dir, 'workflows.js');
   try {
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), out], { maxBuffer: 16 * 1024 * 1024 });
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', childScript, out], { maxBuffer: 16 * 1024 * 1024 });
     return { code: readFileSync(out, 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-// As a child process: `node --import tsx worker/bundleWorkflows.ts <out.js>`.
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const out = process.argv[2];
-  if (!out) throw new Error('usage: bundleWorkflows.ts <out.js>');
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
-  writeFileSync(out, code);
 }

@@ -10,7 +10,7 @@ import { bundleWorkflowsInChild } from './bundleWorkflows.js';
 import { createWorkerLogger } from './createWorkerLogger.js';
 import { ensureRefreshAuditSchedule } from '../lib/temporal/ensureRefreshAuditSchedule.js';
 
-/** The worker process: `tsx worker/main.ts`. Temporal's runtime shuts it down gracefully on SIGTERM/SIGINT. */
+/** The worker process (`node .build/worker.js`, compiled by scripts/stack/compileServices.ts). Temporal's runtime shuts it down gracefully on SIGTERM/SIGINT. */
 const config = loadConfig();
 Runtime.install({ logger: createWorkerLogger(config.LOG_LEVEL) });
 const keyRing = loadKeyRing(config);

@@ -14,6 +14,7 @@ import { startFerretDb } from '../servers/startFerretDb.js';
 import { startTemporal } from '../servers/startTemporal.js';
 import { waitFor } from '../servers/waitFor.js';
 import { waitForPoller } from '../servers/waitForPoller.js';
+import { compileServices, type ServiceName } from './compileServices.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -173,25 +174,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...providerEnv,
       ...options.env,
     };
-    const tsx = (name: string, entry: string) =>
-      startChild(name, process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
-        env: appEnv,
-        cwd: repoRoot,
-        logFile: logFile(name),
-      });
+    const compiled = await compileServices(repoRoot);
+    const service = (name: string, entry: ServiceName, env: NodeJS.ProcessEnv = appEnv) =>
+      startChild(name, process.execPath, ['--enable-source-maps', compiled[entry]], { env, cwd: repoRoot, logFile: logFile(name) });
     const startWorker = (name = 'worker') => {
-      const child = tsx(name, 'worker/main.ts');
+      const child = service(name, 'worker');
       stoppers.push(() => child.stop());
       return child;
     };
     /** One more API process (another replica) on a free port, sharing everything else. */
     const startApi = async (name: string) => {
       const extraPort = await freePort();
-      const child = startChild(name, process.execPath, ['--import', 'tsx', join(repoRoot, 'api/main.ts')], {
-        env: { ...appEnv, PORT: String(extraPort) },
-        cwd: repoRoot,
-        logFile: logFile(name),
-      });
+      const child = service(name, 'api', { ...appEnv, PORT: String(extraPort) });
       stoppers.push(() => child.stop());
       const url = `http://127.0.0.1:${extraPort}`;
       await waitFor(`the API ${name}`, async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok, { timeoutMs: 60_000 });
@@ -207,7 +201,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     log('starting worker and API...');
     const worker = startWorker();
-    const api = tsx('api', 'api/main.ts');
+    const api = service('api', 'api');
     stoppers.push(() => api.stop());
     await Promise.all([
       waitFor('the API', async () => (await fetch(`${apiUrl}/healthz`).catch(() => undefined))?.ok, { timeoutMs: 60_000 }),
