@@ -60,6 +60,8 @@ describe('a connection is kept fresh for as long as it exists', () => {
     const history = await clients.temporal.workflow.getHandle(refreshOnly.workflowId, refreshOnly.runId).fetchHistory();
     console.log(`one refresh run: ${history.events?.length} history events`);
     expect(history.events!.length).toBeLessThan(30);
+    // ...and writes no search attributes (each upsert is a visibility write): status and version ride along with the run.
+    expect(history.events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length).toBe(0);
     // The status stays searchable across runs (carried over by continueAsNew, not upserted each run).
     for (const run of runs) expect(run.typedSearchAttributes.get(ConnectionStatusAttribute)).toBe('active');
   });

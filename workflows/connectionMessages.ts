@@ -27,6 +27,13 @@ export interface ConnectionWorkflowInput {
   timing: RefreshTiming;
   authorize?: AuthorizationRequestOptions;
   saved?: TokenClock & { status: 'active' | 'needs_reauth'; lastRefreshedAt: string | null };
+  /**
+   * Set on every run started by code that runs the activities locally (connectionWorkflowStartOptions,
+   * continueAsNew): such a run skips `patched()`, whose marker and the `TemporalChangeVersion`
+   * search-attribute upsert Temporal adds to it cost two history events and a visibility write in every
+   * refresh run. Runs started without it (before) ask `patched()` and replay as they ran.
+   */
+  localActivities?: true;
 }
 
 export interface CallbackDelivery {

@@ -36,7 +36,8 @@ import { planRefresh } from './planRefresh.js';
 
 /**
  * Marks runs that call their activities as local activities and skip a redundant status upsert at
- * their start (runs started before it replay as they ran).
+ * their start (runs started before it replay as they ran). Runs whose input says `localActivities`
+ * do the same without asking.
  */
 const LOCAL_ACTIVITIES_PATCH = 'local-activities';
 
@@ -96,7 +97,7 @@ interface AuthFlow {
  */
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<{ status: ConnectionStatus }> {
   const { timing } = input;
-  const sincePatch = patched(LOCAL_ACTIVITIES_PATCH);
+  const sincePatch = input.localActivities === true || patched(LOCAL_ACTIVITIES_PATCH);
   const { quick, authorize: authorizeActivities, exchange, refresh: refreshActivities } = activitiesFor(timing, sincePatch);
 
   let status: ConnectionStatus = input.saved?.status ?? 'pending';
@@ -297,6 +298,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       datasourceId: input.datasourceId,
       timing,
       saved: { ...clock, lastRefreshedAt, status: status === 'needs_reauth' ? 'needs_reauth' : 'active' },
+      localActivities: true,
     });
   }
 }

@@ -23,7 +23,7 @@ export function connectionWorkflowStartOptions(
   return {
     workflowId: connectionWorkflowId(input.connectionId),
     taskQueue,
-    args: [input],
+    args: [{ ...input, localActivities: true }],
     workflowIdConflictPolicy: conflict,
     typedSearchAttributes: [
       { key: ConnectionIdAttribute, value: input.connectionId },
