@@ -52,8 +52,9 @@ export async function startTemporal(opts: StartTemporalOptions): Promise<Running
     // Caches sized for tens of thousands of connections. The dev server caps the workflow (mutable
     // state) cache at 8,096 entries, below Temporal's own default of 128,000: with more connections than
     // that, every refresh timer fired on an evicted workflow, reloaded from SQLite (a query per state
-    // table), and the server's CPU per refresh grew by ~70% from 1,000 to 10,000 connections. The
-    // events cache (one shard here) gets 64 MiB instead of 512 KiB for the same reason.
+    // table). The events cache (one shard here) gets 64 MiB instead of 512 KiB for the same reason.
+    // Measured at 10,000 connections: 27.5 refreshes/s instead of 25.3, the server's CPU per refresh
+    // 34 ms instead of 37 (21 ms at 1,000: most of that growth is elsewhere); its RSS ~1 GiB instead of ~560 MiB.
     '--dynamic-config-value', 'history.hostLevelCacheMaxSize=128000',
     '--dynamic-config-value', `history.eventsCacheMaxSizeBytes=${64 * 1024 * 1024}`,
     ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
