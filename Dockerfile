@@ -1,8 +1,9 @@
 # connectflow: one image for both processes (the command picks which).
-#   api    (default): node --import tsx api/main.ts
-#   worker          : node --import tsx worker/main.ts
-# TypeScript runs directly through tsx (a runtime dependency); there is no build step.
-# The worker bundles workflows/index.ts with webpack/swc at start; @temporalio/worker brings what it needs.
+#   api    (default): node --enable-source-maps .build/api.js
+#   worker          : node --enable-source-maps .build/worker.js
+# The build step compiles both entrypoints with esbuild (scripts/compile.ts); scripts run through tsx
+# (a runtime dependency). The worker bundles workflows/index.ts with webpack/swc at start, in a child
+# process (worker/writeWorkflowBundle.ts); @temporalio/worker brings what it needs.
 FROM node:20-bookworm-slim
 
 WORKDIR /app
@@ -19,6 +20,7 @@ COPY api ./api
 COPY worker ./worker
 # scripts/token.ts mints API tokens: docker compose exec api node --import tsx scripts/token.ts create ...
 COPY scripts ./scripts
+RUN node --import tsx scripts/compile.ts
 
 ENV NODE_ENV=production
 
@@ -27,4 +29,4 @@ USER node
 
 EXPOSE 3000
 
-CMD ["node", "--import", "tsx", "api/main.ts"]
+CMD ["node", "--enable-source-maps", ".build/api.js"]
