@@ -12,7 +12,7 @@ import { FULL, QUICK } from './sizes.js';
  *
  * Starts its own Temporal dev server, FerretDB, demo providers, connectflow (API + worker) and the
  * two other contenders on free ports in a throw-away data dir; prints one table per part and writes
- * the raw figures to bench/results/<date>.json.
+ * the raw figures to bench/results/<date>.json (<date>-<variant>.json for --quick, --parts or --scale-phases).
  */
 const { values } = parseArgs({
   options: {
@@ -42,7 +42,12 @@ console.log(formatReport(results));
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
-const file = join(resultsDir, `${results.startedAt.slice(0, 10)}${values.quick ? '-quick' : ''}.json`);
+// A run of some parts or other sizes gets its own name, so it never overwrites the day's full run.
+const variant = [values.quick ? 'quick' : '', parts ? parts.join('+') : '', values['scale-phases'] ? `scale-${values['scale-phases'].replaceAll(',', '+')}` : '']
+  .filter(Boolean)
+  .map((v) => `-${v}`)
+  .join('');
+const file = join(resultsDir, `${results.startedAt.slice(0, 10)}${variant}.json`);
 writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
 console.log(`raw figures: ${file}`);
 process.exit(results.failures.length ? 1 : 0);
