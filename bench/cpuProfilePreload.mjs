@@ -21,7 +21,8 @@ if (dir) {
       if (err) return;
       mkdirSync(dir, { recursive: true });
       const entry = process.argv[1] ?? 'node';
-      const name = `${basename(dirname(entry))}-${basename(entry).replace(/\.[cm]?[jt]s$/, '')}`;
+      // (no leading dot: the compiled services live in `.build/`, and a dotfile hides from `ls`)
+      const name = `${basename(dirname(entry)).replace(/^\./, '')}-${basename(entry).replace(/\.[cm]?[jt]s$/, '')}`;
       writeFileSync(join(dir, `${name}-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
     });
   });
