@@ -4,8 +4,8 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
-  continueAsNew,
   isCancellation,
+  makeContinueAsNewFunc,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -32,6 +32,7 @@ import {
   refreshUpdate,
   statusQuery,
 } from './connectionMessages.js';
+import { nextRunSearchAttributes } from './nextRunSearchAttributes.js';
 import { planRefresh } from './planRefresh.js';
 
 /**
@@ -292,7 +293,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   /** Keeps each run's history small: a fresh run with the token clock (and nothing else) carried over. */
   async function carryOn(): Promise<never> {
     await condition(allHandlersFinished);
-    return continueAsNew<typeof connectionWorkflow>({
+    const continueAsNew = makeContinueAsNewFunc<typeof connectionWorkflow>({ typedSearchAttributes: nextRunSearchAttributes() });
+    return continueAsNew({
       connectionId: input.connectionId,
       accountId: input.accountId,
       datasourceId: input.datasourceId,
