@@ -15,6 +15,7 @@ import { startTemporal } from '../servers/startTemporal.js';
 import { waitFor } from '../servers/waitFor.js';
 import { waitForPoller } from '../servers/waitForPoller.js';
 import { compileServices, type ServiceName } from './compileServices.js';
+import { SERVICE_NODE_FLAGS } from './serviceNodeFlags.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -176,7 +177,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     const compiled = await compileServices(repoRoot);
     const service = (name: string, entry: ServiceName, env: NodeJS.ProcessEnv = appEnv) =>
-      startChild(name, process.execPath, ['--enable-source-maps', compiled[entry]], { env, cwd: repoRoot, logFile: logFile(name) });
+      startChild(name, process.execPath, [...SERVICE_NODE_FLAGS[entry], compiled[entry]], { env, cwd: repoRoot, logFile: logFile(name) });
     const startWorker = (name = 'worker') => {
       const child = service(name, 'worker');
       stoppers.push(() => child.stop());
