@@ -1,6 +1,6 @@
 # connectflow: one image for both processes (the command picks which).
 #   api    (default): node --enable-source-maps .build/api.js
-#   worker          : node --enable-source-maps --max-old-space-size=384 .build/worker.js (see scripts/stack/serviceNodeFlags.ts)
+#   worker          : node --enable-source-maps --max-old-space-size=384 --max-semi-space-size=16 .build/worker.js (see scripts/stack/serviceNodeFlags.ts)
 # The build step compiles both entrypoints with esbuild (scripts/compile.ts); scripts run through tsx
 # (a runtime dependency). The worker bundles workflows/index.ts with webpack/swc at start, in a child
 # process (worker/writeWorkflowBundle.ts); @temporalio/worker brings what it needs.
