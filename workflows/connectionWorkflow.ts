@@ -4,8 +4,8 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
-  makeContinueAsNewFunc,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -32,7 +32,6 @@ import {
   refreshUpdate,
   statusQuery,
 } from './connectionMessages.js';
-import { nextRunSearchAttributes } from './nextRunSearchAttributes.js';
 import { planRefresh } from './planRefresh.js';
 
 /**
@@ -293,8 +292,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   /** Keeps each run's history small: a fresh run with the token clock (and nothing else) carried over. */
   async function carryOn(): Promise<never> {
     await condition(allHandlersFinished);
-    const continueAsNew = makeContinueAsNewFunc<typeof connectionWorkflow>({ typedSearchAttributes: nextRunSearchAttributes() });
-    return continueAsNew({
+    return continueAsNew<typeof connectionWorkflow>({
       connectionId: input.connectionId,
       accountId: input.accountId,
       datasourceId: input.datasourceId,
