@@ -178,8 +178,9 @@ async function runPhase(
       if (doc.status === 'needs_reauth') reauth.add(i);
     }
     const missing = n - refreshedAt.size - reauth.size;
-    // Wait for a few stragglers, not for a backlog (that shows in the lag's lower bounds).
-    if (missing === 0 || missing > n / 10 || Date.now() >= deadline) break;
+    // Wait for a few stragglers (up to 10, or a tenth of a large phase), not for a backlog (that shows
+    // in the lag's lower bounds). A tenth alone gave a 3-connection phase no wait at all.
+    if (missing === 0 || missing > Math.max(n / 10, 10) || Date.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, 5_000)); // each read scans the collection on FerretDB
   }
   const rss = sampler.stop();
