@@ -217,12 +217,14 @@ describe('fault tolerance', () => {
     expect(before.has(subject)).toBe(true);
     // The provider rotated the refresh token, the new one died with the worker: the retry presents the
     // old one, which the provider refuses. The connection says so instead of failing silently.
-    const doc = await waitUntil('the retried refresh to be refused', async () => {
+    // (The activity writes the status, then the event: wait for both.)
+    const { doc, event } = await waitUntil('the retried refresh to be refused, and its event', async () => {
       const now = await store.connections.findOne({ _id: subject });
-      return now?.status === 'needs_reauth' ? now : undefined;
+      const recorded = await store.events.findOne({ connectionId: subject, type: 'needs_reauth' });
+      return now?.status === 'needs_reauth' && recorded ? { doc: now, event: recorded } : undefined;
     }, 60_000);
     expect(readCredentials(keyRing, doc)).toEqual(before.get(subject));
-    expect(await store.events.findOne({ connectionId: subject, type: 'needs_reauth' })).toMatchObject({ details: { error: 'invalid_grant' } });
+    expect(event).toMatchObject({ details: { error: 'invalid_grant' } });
     observed.push('kill -9 worker after the provider rotated but before the write: needs_reauth (invalid_grant on retry), credentials kept, event recorded');
   }, 120_000);
 
