@@ -4,6 +4,7 @@ import type { Store } from '../lib/store/openStore.js';
 import { authorizeInBrowser, launchBrowser } from './support/browser.js';
 import { RiveryClient } from './support/RiveryClient.js';
 import { newAccount, openTestStore, stack } from './support/testStack.js';
+import { waitUntil } from './support/waitUntil.js';
 
 let store: Store;
 let rivery: RiveryClient;
@@ -83,7 +84,9 @@ describe('API tokens, scopes and accounts', () => {
     const { token, tokenId } = await newAccount(store);
     const client = new RiveryClient(stack.apiUrl, token);
     expect((await client.listConnections()).status).toBe(200);
-    expect((await store.apiTokens.findOne({ tokenId }))?.lastUsedAt).toBeInstanceOf(Date);
+    // lastUsedAt is recorded beside the request, not before its answer: wait for it.
+    const used = await waitUntil('the token\'s lastUsedAt', async () => (await store.apiTokens.findOne({ tokenId }))?.lastUsedAt ?? undefined);
+    expect(used).toBeInstanceOf(Date);
     const { revokeApiToken } = await import('../lib/store/createApiToken.js');
     expect(await revokeApiToken(store, tokenId)).toBe(true);
     const refused = await client.listConnections();
