@@ -3,6 +3,7 @@ import { createAuthorizationRequest, type CreateAuthorizationRequestInput } from
 import { disconnectConnection } from './disconnectConnection.js';
 import { exchangeCodeAndSave, type CallbackParameters } from './exchangeCodeAndSave.js';
 import { markRequestExpired, markRequestFailed } from './recordRequestOutcome.js';
+import { recordRefreshThrottled } from './recordRefreshThrottled.js';
 import { refreshTokens } from './refreshTokens.js';
 import { restartMissingConnectionWorkflows } from './restartMissingConnectionWorkflows.js';
 
@@ -15,6 +16,7 @@ export function createActivities(ctx: ActivityContext) {
     markRequestFailed: (requestId: string, error: { error: string; error_description: string | null }) =>
       markRequestFailed(ctx, requestId, error),
     refreshTokens: (input: { connectionId: string }) => refreshTokens(ctx, input),
+    recordRefreshThrottled: (input: Parameters<typeof recordRefreshThrottled>[1]) => recordRefreshThrottled(ctx, input),
     disconnectConnection: (input: { connectionId: string }) => disconnectConnection(ctx, input),
     restartMissingConnectionWorkflows: () => restartMissingConnectionWorkflows(ctx),
   };

@@ -32,9 +32,9 @@ export async function disconnectConnection(ctx: ActivityContext, input: { connec
       revoked = true;
     }
   } catch (err) {
-    await recordConnectionEvent(ctx, doc, 'revocation_failed', { message: (err as Error).message });
+    await recordConnectionEvent(ctx, doc, 'connection.revocation_failed', { message: (err as Error).message });
   }
-  await recordConnectionEvent(ctx, doc, 'deleted', { revoked });
+  await recordConnectionEvent(ctx, doc, 'connection.deleted', { revoked });
   await connections.findOneAndDelete({ _id: doc._id });
   return { revoked };
 }

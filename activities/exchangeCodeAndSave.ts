@@ -5,6 +5,8 @@ import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAutho
 import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
+import { checkTokenLifetime, type TokenLifetimeProblem } from './checkTokenLifetime.js';
+import { recordConnectionEventOnce } from './recordConnectionEvent.js';
 import { tokenExpiries } from './tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
 import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
@@ -18,6 +20,7 @@ export interface CallbackParameters {
 /** What the workflow learns from a token response: when to act next, never the tokens. */
 export interface SavedConnection {
   connectionId: string;
+  tokenIssuedAt: string;
   tokenExpiresAt: string | null;
   refreshTokenExpiresAt: string | null;
 }
@@ -34,8 +37,9 @@ const finalFailure = (details: ProviderErrorDetails): ApplicationFailure =>
     details,
   );
 
-const summary = (doc: Pick<ConnectionDoc, '_id' | 'tokenExpiresAt' | 'refreshTokenExpiresAt'>): SavedConnection => ({
+const summary = (doc: Pick<ConnectionDoc, '_id' | 'lastAuthorizedAt' | 'tokenExpiresAt' | 'refreshTokenExpiresAt'>): SavedConnection => ({
   connectionId: doc._id,
+  tokenIssuedAt: doc.lastAuthorizedAt.toISOString(),
   tokenExpiresAt: doc.tokenExpiresAt?.toISOString() ?? null,
   refreshTokenExpiresAt: doc.refreshTokenExpiresAt?.toISOString() ?? null,
 });
@@ -82,7 +86,7 @@ export async function exchangeCodeAndSave(
   }
 
   const { entry, as, client, clientAuth } = await providerForActivity(ctx, request.datasourceId);
-  const tokens = await requestTokens(ctx, request, as, client, clientAuth, input.callback, requestOptions(entry, providerTimeoutMs(ctx.timing.activityTimeoutSeconds)));
+  const { tokens, lifetimeProblem } = await requestTokens(ctx, request, as, client, clientAuth, input.callback, requestOptions(entry, providerTimeoutMs(ctx.timing.activityTimeoutSeconds)));
 
   await pauseForTest(ctx, 'exchange:after-response', request.connectionId);
   const now = new Date();
@@ -123,6 +127,7 @@ export async function exchangeCodeAndSave(
     },
     { upsert: true },
   );
+  if (lifetimeProblem) await recordLifetimeFloored(ctx, { _id: request.connectionId, ...doc }, lifetimeProblem);
   await pauseForTest(ctx, 'save:before-complete', request.connectionId);
   await markCompleted(ctx, request._id);
   return summary({ _id: request.connectionId, ...doc });
@@ -136,7 +141,7 @@ async function requestTokens(
   clientAuth: oauth.ClientAuth,
   callback: CallbackParameters,
   options: ReturnType<typeof requestOptions>,
-): Promise<oauth.TokenEndpointResponse> {
+): Promise<{ tokens: oauth.TokenEndpointResponse; lifetimeProblem: TokenLifetimeProblem | null }> {
   const release = () => moveRequestStatus(ctx.store, request._id, ['exchanging'], { status: 'callback_received' });
   const fail = async (details: ProviderErrorDetails): Promise<never> => {
     await setById(ctx.store.oauthRequests, request._id, { $set: { status: 'failed', error: details, updatedAt: new Date() } });
@@ -166,14 +171,27 @@ async function requestTokens(
     await release();
     throw ApplicationFailure.retryable(`token endpoint answered ${response.status}`, 'provider_unavailable');
   }
+  const checked = await checkTokenLifetime(response, ctx.timing.minIntervalSeconds);
   try {
-    return await oauth.processAuthorizationCodeResponse(as, client, response);
+    return { tokens: await oauth.processAuthorizationCodeResponse(as, client, checked.response), lifetimeProblem: checked.problem };
   } catch (err) {
     if (err instanceof oauth.ResponseBodyError) {
       return fail({ error: err.error, error_description: err.error_description ?? null });
     }
     return fail({ error: 'invalid_token_response', error_description: (err as Error).message });
   }
+}
+
+/** Says once per connection that its provider's token lifetime is too short (or unusable) to plan by. */
+export function recordLifetimeFloored(
+  ctx: ActivityContext,
+  doc: Pick<ConnectionDoc, '_id' | 'accountId' | 'connectionType'>,
+  problem: TokenLifetimeProblem,
+): Promise<void> {
+  return recordConnectionEventOnce(ctx, doc, 'connection.token_lifetime_floored', {
+    ...problem,
+    min_interval_seconds: ctx.timing.minIntervalSeconds,
+  });
 }
 
 async function markCompleted(ctx: ActivityContext, requestId: string): Promise<void> {

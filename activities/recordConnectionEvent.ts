@@ -1,11 +1,13 @@
-import type { ConnectionDoc } from '../lib/store/documents.js';
+import type { ConnectionDoc, ConnectionEventType } from '../lib/store/documents.js';
 import type { ActivityContext } from './activityContext.js';
+
+type EventSubject = Pick<ConnectionDoc, '_id' | 'accountId' | 'connectionType'>;
 
 /** Appends to the `events` collection what an account's operators should know about a connection. */
 export async function recordConnectionEvent(
   ctx: ActivityContext,
-  doc: Pick<ConnectionDoc, '_id' | 'accountId' | 'connectionType'>,
-  type: 'needs_reauth' | 'revocation_failed' | 'deleted',
+  doc: EventSubject,
+  type: ConnectionEventType,
   details: Record<string, unknown> = {},
 ): Promise<void> {
   await ctx.store.events.insertOne({
@@ -16,4 +18,15 @@ export async function recordConnectionEvent(
     details,
     at: new Date(),
   });
+}
+
+/** The same, unless the connection already has an event of that type (a condition worth saying once). */
+export async function recordConnectionEventOnce(
+  ctx: ActivityContext,
+  doc: EventSubject,
+  type: ConnectionEventType,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  if (await ctx.store.events.findOne({ connectionId: doc._id, type }, { projection: { _id: 1 } })) return;
+  await recordConnectionEvent(ctx, doc, type, details);
 }

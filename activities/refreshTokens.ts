@@ -6,12 +6,16 @@ import { readCredentials } from '../lib/store/readCredentials.js';
 import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
+import { checkTokenLifetime } from './checkTokenLifetime.js';
+import { recordLifetimeFloored } from './exchangeCodeAndSave.js';
 import { recordConnectionEvent } from './recordConnectionEvent.js';
 import { tokenExpiries } from './tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
 
 export interface RefreshResult {
   status: 'active' | 'needs_reauth' | 'missing';
+  /** when the current access token was issued (null: the connection is gone) */
+  tokenIssuedAt: string | null;
   tokenExpiresAt: string | null;
   refreshTokenExpiresAt: string | null;
   lastRefreshedAt: string | null;
@@ -26,17 +30,18 @@ export interface RefreshResult {
 export async function refreshTokens(ctx: ActivityContext, input: { connectionId: string }): Promise<RefreshResult> {
   const { connections } = ctx.store;
   const doc = await connections.findOne({ _id: input.connectionId });
-  if (!doc || doc.status === 'deleted') return { status: 'missing', tokenExpiresAt: null, refreshTokenExpiresAt: null, lastRefreshedAt: null };
+  if (!doc || doc.status === 'deleted') return { status: 'missing', tokenIssuedAt: null, tokenExpiresAt: null, refreshTokenExpiresAt: null, lastRefreshedAt: null };
   const current = readCredentials(ctx.keyRing, doc);
   const unchanged = (status: RefreshResult['status']): RefreshResult => ({
     status,
+    tokenIssuedAt: (doc.lastRefreshedAt ?? doc.lastAuthorizedAt).toISOString(),
     tokenExpiresAt: doc.tokenExpiresAt?.toISOString() ?? null,
     refreshTokenExpiresAt: doc.refreshTokenExpiresAt?.toISOString() ?? null,
     lastRefreshedAt: doc.lastRefreshedAt?.toISOString() ?? null,
   });
   const needsReauth = async (error: string, description: string | null): Promise<RefreshResult> => {
     await setById(connections, doc._id, { $set: { status: 'needs_reauth', updatedAt: new Date() } });
-    await recordConnectionEvent(ctx, doc, 'needs_reauth', { error, error_description: description });
+    await recordConnectionEvent(ctx, doc, 'connection.needs_reauth', { error, error_description: description });
     return unchanged('needs_reauth');
   };
   if (!current.refresh_token) return needsReauth('no_refresh_token', 'the provider issued no refresh token');
@@ -50,9 +55,10 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
   if (response.status >= 500) {
     throw ApplicationFailure.retryable(`token endpoint answered ${response.status}`, 'provider_unavailable');
   }
+  const checked = await checkTokenLifetime(response, ctx.timing.minIntervalSeconds);
   let tokens: oauth.TokenEndpointResponse;
   try {
-    tokens = await oauth.processRefreshTokenResponse(as, client, response);
+    tokens = await oauth.processRefreshTokenResponse(as, client, checked.response);
   } catch (err) {
     if (err instanceof oauth.ResponseBodyError) return needsReauth(err.error, err.error_description ?? null);
     throw err;
@@ -85,9 +91,11 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
       },
     },
   ));
+  if (checked.problem) await recordLifetimeFloored(ctx, doc, checked.problem);
   await pauseForTest(ctx, 'refresh:after-write', doc._id);
   return {
     status: 'active',
+    tokenIssuedAt: startedAt.toISOString(),
     tokenExpiresAt: tokenExpiresAt?.toISOString() ?? null,
     refreshTokenExpiresAt: refreshTokenExpiresAt?.toISOString() ?? null,
     lastRefreshedAt: now.toISOString(),

@@ -93,6 +93,9 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     CONNECTFLOW_REFRESH_MARGIN_SECONDS: String(sizes.scale.marginSeconds),
     // Planned refreshes are staggered by the bench itself; without jitter, lag = actual − planned.
     CONNECTFLOW_REFRESH_JITTER_SECONDS: '0',
+    // The bench paces refreshes itself (every cycle, staggered): neither floor nor throttle may interfere.
+    CONNECTFLOW_REFRESH_MIN_INTERVAL_SECONDS: '1',
+    CONNECTFLOW_REFRESH_THROTTLE_LIMIT: '10000',
     CONNECTFLOW_AUDIT_INTERVAL_SECONDS: '86400',
     // Every simulated end user comes from 127.0.0.1: the per-IP callback limit would measure itself.
     CONNECTFLOW_CALLBACK_RATE_LIMIT: '1000000',

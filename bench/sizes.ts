@@ -21,7 +21,10 @@ export interface BenchSizes {
     phases: number[];
     /** the lifetime of the minted and refreshed access tokens */
     accessTokenTtlSeconds: number;
-    /** CONNECTFLOW_REFRESH_MARGIN_SECONDS of the stack: a connection refreshes every ttl − margin seconds */
+    /**
+     * CONNECTFLOW_REFRESH_MARGIN_SECONDS of the stack: a connection refreshes every ttl − margin seconds
+     * (at most a quarter of the ttl, or the plan shortens the lead to that quarter)
+     */
     marginSeconds: number;
     /**
      * After a phase's window: time for the last refreshes to land before the results are read. The
@@ -52,10 +55,9 @@ export const FULL: BenchSizes = {
   coalescing: { requests: 1000, roundTrips: 30 },
   scale: {
     phases: [1_000, 10_000],
-    accessTokenTtlSeconds: 600,
-    // The shipped default margin: a 10-minute token is refreshed every 5 minutes, so 10,000
-    // connections refresh at 33/s in steady state. Here: 10,000 over 260 s (38/s), 1,000 over 26 s.
-    marginSeconds: 300,
+    // A token refreshed every 5 minutes: 10,000 over 260 s (38/s), 1,000 over 26 s.
+    accessTokenTtlSeconds: 400,
+    marginSeconds: 100,
     drainSeconds: 20,
     stragglerSeconds: 15,
     startConcurrency: 32,
@@ -70,8 +72,8 @@ export const QUICK: BenchSizes = {
   coalescing: { requests: 50, roundTrips: 10 },
   scale: {
     phases: [5, 50],
-    accessTokenTtlSeconds: 600,
-    marginSeconds: 570, // refresh every 30 s
+    accessTokenTtlSeconds: 40,
+    marginSeconds: 10, // refresh every 30 s
     drainSeconds: 10,
     stragglerSeconds: 15,
     startConcurrency: 8,
@@ -87,8 +89,8 @@ export const SMOKE: BenchSizes = {
   coalescing: { requests: 20, roundTrips: 3 },
   scale: {
     phases: [3, 6],
-    accessTokenTtlSeconds: 600,
-    marginSeconds: 594, // refresh every 6 s
+    accessTokenTtlSeconds: 8,
+    marginSeconds: 2, // refresh every 6 s
     drainSeconds: 2,
     stragglerSeconds: 20,
     startConcurrency: 4,

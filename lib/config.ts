@@ -21,6 +21,15 @@ export const ConfigSchema = z.object({
   /** Backoff of refreshes failing with 5xx or timeouts: first retry after this, doubling up to the cap. */
   CONNECTFLOW_REFRESH_RETRY_INITIAL_SECONDS: z.coerce.number().min(0.1).max(3_600).default(10),
   CONNECTFLOW_REFRESH_RETRY_MAX_SECONDS: z.coerce.number().min(0.1).max(86_400).default(3_600),
+  /**
+   * The least time between two planned refreshes of a connection, whatever lifetime the provider gives
+   * its tokens; a stated lifetime below it (or 0, negative, not a number) is recorded as an event.
+   */
+  CONNECTFLOW_REFRESH_MIN_INTERVAL_SECONDS: z.coerce.number().min(0.5).max(86_400).default(30),
+  /** A connection with this many planned refreshes within the window pauses them for the cool-down. */
+  CONNECTFLOW_REFRESH_THROTTLE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
+  CONNECTFLOW_REFRESH_THROTTLE_WINDOW_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
+  CONNECTFLOW_REFRESH_THROTTLE_COOLDOWN_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
   /** An on-demand refresh within this long after the last one returns that one's result. */
   CONNECTFLOW_REFRESH_COALESCE_SECONDS: z.coerce.number().min(0).max(3_600).default(10),
   /**
@@ -64,6 +73,8 @@ export interface RefreshTiming {
   retryInitialSeconds: number;
   retryMaxSeconds: number;
   coalesceSeconds: number;
+  minIntervalSeconds: number;
+  throttle: { limit: number; windowSeconds: number; cooldownSeconds: number };
   /** start-to-close of the exchange and refresh activities (older workflow inputs lack it: 60) */
   activityTimeoutSeconds?: number;
 }
@@ -75,6 +86,12 @@ export function refreshTiming(config: Config): RefreshTiming {
     retryInitialSeconds: config.CONNECTFLOW_REFRESH_RETRY_INITIAL_SECONDS,
     retryMaxSeconds: config.CONNECTFLOW_REFRESH_RETRY_MAX_SECONDS,
     coalesceSeconds: config.CONNECTFLOW_REFRESH_COALESCE_SECONDS,
+    minIntervalSeconds: config.CONNECTFLOW_REFRESH_MIN_INTERVAL_SECONDS,
+    throttle: {
+      limit: config.CONNECTFLOW_REFRESH_THROTTLE_LIMIT,
+      windowSeconds: config.CONNECTFLOW_REFRESH_THROTTLE_WINDOW_SECONDS,
+      cooldownSeconds: config.CONNECTFLOW_REFRESH_THROTTLE_COOLDOWN_SECONDS,
+    },
     activityTimeoutSeconds: config.CONNECTFLOW_ACTIVITY_TIMEOUT_SECONDS,
   };
 }

@@ -58,15 +58,19 @@ describe('refresh on demand, needs_reauth, reauthorize, delete, audit', () => {
       const refused = await refresh(id);
       expect(refused.status).toBe(409);
       expect(refused.body).toMatchObject({ error: 'needs_reauth' });
-      const again = await refresh(id); // no retry storm: refused without calling the provider
-      expect(again.status).toBe(409);
+      // No retry storm, and the same answer every time: refused without calling the provider.
+      for (let i = 0; i < 3; i++) {
+        const again = await refresh(id);
+        expect(again.status).toBe(409);
+        expect(again.body).toMatchObject({ error: 'needs_reauth', message: expect.stringContaining('reauthorize') });
+      }
     } finally {
       await provider.setFault(null);
     }
     expect((await provider.refreshCalls()) - before).toBe(1);
     expect((await clients.rivery.getConnection(id)).body.status).toBe('needs_reauth');
     expect(await storedCredentials(clients.store, id)).toEqual(kept);
-    expect(await clients.store.events.findOne({ connectionId: id, type: 'needs_reauth' })).toMatchObject({ details: { error: 'invalid_grant' } });
+    expect(await clients.store.events.findOne({ connectionId: id, type: 'connection.needs_reauth' })).toMatchObject({ details: { error: 'invalid_grant' } });
     const handle = clients.temporal.workflow.getHandle(connectionWorkflowId(id));
     expect((await handle.describe()).typedSearchAttributes.get(ConnectionStatusAttribute)).toBe('needs_reauth');
 

@@ -50,6 +50,9 @@ beforeAll(async () => {
       CONNECTFLOW_TEST_PAUSE_DIR: pauseDir,
       CONNECTFLOW_ACTIVITY_TIMEOUT_SECONDS: String(ACTIVITY_TIMEOUT_S),
       CONNECTFLOW_REFRESH_MARGIN_SECONDS: '3',
+      // 10-second tokens for minutes on end: the throttle's default (10 planned refreshes in 10 minutes) would pause them.
+      CONNECTFLOW_REFRESH_MIN_INTERVAL_SECONDS: '1',
+      CONNECTFLOW_REFRESH_THROTTLE_LIMIT: '1000',
       CONNECTFLOW_REFRESH_JITTER_SECONDS: '0.5',
       CONNECTFLOW_REFRESH_RETRY_INITIAL_SECONDS: '1',
       CONNECTFLOW_REFRESH_RETRY_MAX_SECONDS: '4',
@@ -220,7 +223,7 @@ describe('fault tolerance', () => {
     // (The activity writes the status, then the event: wait for both.)
     const { doc, event } = await waitUntil('the retried refresh to be refused, and its event', async () => {
       const now = await store.connections.findOne({ _id: subject });
-      const recorded = await store.events.findOne({ connectionId: subject, type: 'needs_reauth' });
+      const recorded = await store.events.findOne({ connectionId: subject, type: 'connection.needs_reauth' });
       return now?.status === 'needs_reauth' && recorded ? { doc: now, event: recorded } : undefined;
     }, 60_000);
     expect(readCredentials(keyRing, doc)).toEqual(before.get(subject));

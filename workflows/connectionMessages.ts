@@ -5,6 +5,8 @@ import type { ConnectionStatus } from '../lib/store/documents.js';
 
 /** When a connection's tokens lapse: all the workflow knows of them. */
 export interface TokenClock {
+  /** when the current access token was issued: its lifetime is measured from here */
+  tokenIssuedAt: string | null;
   tokenExpiresAt: string | null;
   refreshTokenExpiresAt: string | null;
 }
@@ -26,7 +28,14 @@ export interface ConnectionWorkflowInput {
   datasourceId: string;
   timing: RefreshTiming;
   authorize?: AuthorizationRequestOptions;
-  saved?: TokenClock & { status: 'active' | 'needs_reauth'; lastRefreshedAt: string | null };
+  saved?: TokenClock & {
+    status: 'active' | 'needs_reauth';
+    lastRefreshedAt: string | null;
+    /** times (epoch ms) of the planned refreshes inside the throttle window, oldest first */
+    recentRefreshes: number[];
+    /** planned refreshes are paused until then (epoch ms) by the throttle */
+    refreshPausedUntil: number | null;
+  };
   /**
    * Set on every run started by code that runs the activities locally (connectionWorkflowStartOptions,
    * continueAsNew): such a run skips `patched()`, whose marker and the `TemporalChangeVersion`

@@ -9,6 +9,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -33,6 +34,7 @@ import {
   statusQuery,
 } from './connectionMessages.js';
 import { planRefresh } from './planRefresh.js';
+import { throttleRefreshes } from './refreshThrottle.js';
 
 /**
  * Marks runs that call their activities as local activities and skip a redundant status upsert at
@@ -101,8 +103,12 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   const { quick, authorize: authorizeActivities, exchange, refresh: refreshActivities } = activitiesFor(timing, sincePatch);
 
   let status: ConnectionStatus = input.saved?.status ?? 'pending';
-  let clock: TokenClock = input.saved ?? { tokenExpiresAt: null, refreshTokenExpiresAt: null };
+  let clock: TokenClock = input.saved
+    ? { tokenIssuedAt: input.saved.tokenIssuedAt, tokenExpiresAt: input.saved.tokenExpiresAt, refreshTokenExpiresAt: input.saved.refreshTokenExpiresAt }
+    : { tokenIssuedAt: null, tokenExpiresAt: null, refreshTokenExpiresAt: null };
   let lastRefreshedAt: string | null = input.saved?.lastRefreshedAt ?? null;
+  let recentRefreshes: number[] = input.saved?.recentRefreshes ?? [];
+  let refreshPausedUntil: number | null = input.saved?.refreshPausedUntil ?? null;
   let lastRefreshMs: number | undefined;
   let flow: AuthFlow | undefined;
   let refreshing: { scope: CancellationScope; result: Promise<ConnectionSnapshot> } | undefined;
@@ -146,7 +152,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     const result = scope
       .run(() => refreshActivities.refreshTokens({ connectionId: input.connectionId }))
       .then((refreshed) => {
-        clock = { tokenExpiresAt: refreshed.tokenExpiresAt, refreshTokenExpiresAt: refreshed.refreshTokenExpiresAt };
+        clock = {
+          tokenIssuedAt: refreshed.tokenIssuedAt,
+          tokenExpiresAt: refreshed.tokenExpiresAt,
+          refreshTokenExpiresAt: refreshed.refreshTokenExpiresAt,
+        };
         lastRefreshedAt = refreshed.lastRefreshedAt;
         lastRefreshMs = Date.now();
         setStatus(refreshed.status === 'missing' ? 'deleted' : refreshed.status);
@@ -185,7 +195,13 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   setHandler(refreshUpdate, () => refreshCoalesced(), {
     validator: () => {
       if (disconnectRequested || status === 'deleted') throw new Error('the connection is being deleted');
-      if (status === 'needs_reauth') throw new Error('the connection needs to be authorized again (reauthorize)');
+      if (status === 'needs_reauth') {
+        throw ApplicationFailure.create({
+          type: 'needs_reauth',
+          message: 'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)',
+          nonRetryable: true,
+        });
+      }
       if (status !== 'active') throw new Error(`the connection is ${status}`);
     },
   });
@@ -206,7 +222,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   if (input.authorize) await startFlow(input.authorize);
 
   for (;;) {
-    const dueAt = status === 'active' && !refreshing ? planRefresh(clock, timing, Math.random) : undefined;
+    const planned = status === 'active' && !refreshing ? planRefresh(clock, timing, Math.random, recentRefreshes.at(-1)) : undefined;
+    const dueAt = planned === undefined ? undefined : Math.max(planned, refreshPausedUntil ?? planned);
     const flowDeadline = flow && !flow.callback ? flow.expiresAtMs : undefined;
     const deadlines = [dueAt, flowDeadline].filter((t): t is number => t !== undefined);
     const wakeAt = deadlines.length ? Math.min(...deadlines) : undefined;
@@ -243,6 +260,21 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if (statusNow() === 'deleted') break; // the document vanished under us (deleted elsewhere)
 
     if (dueAt !== undefined && Date.now() >= dueAt) {
+      if (refreshPausedUntil !== null) {
+        refreshPausedUntil = null;
+        setCurrentDetails('');
+      } else {
+        const throttled = throttleRefreshes(recentRefreshes, Date.now(), timing.throttle);
+        recentRefreshes = throttled.recent;
+        if (throttled.pausedUntilMs !== undefined) {
+          refreshPausedUntil = throttled.pausedUntilMs;
+          const resumesAt = new Date(refreshPausedUntil).toISOString();
+          setCurrentDetails(`Planned refreshes paused until ${resumesAt}: ${timing.throttle.limit} within ${timing.throttle.windowSeconds} s.`);
+          await quick.recordRefreshThrottled({ connectionId: input.connectionId, resumesAt, timing });
+          continue;
+        }
+      }
+      recentRefreshes = [...recentRefreshes, Date.now()];
       try {
         await refreshCoalesced();
       } catch (err) {
@@ -275,7 +307,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
           requestId,
           callback: { code: received.code, state: received.state, iss: received.iss },
         });
-        clock = { tokenExpiresAt: saved.tokenExpiresAt, refreshTokenExpiresAt: saved.refreshTokenExpiresAt };
+        clock = { tokenIssuedAt: saved.tokenIssuedAt, tokenExpiresAt: saved.tokenExpiresAt, refreshTokenExpiresAt: saved.refreshTokenExpiresAt };
         current.outcome = { connected: true, connectionId: input.connectionId, datasourceId: input.datasourceId };
         setStatus('active');
       } catch (err) {
@@ -297,7 +329,13 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       accountId: input.accountId,
       datasourceId: input.datasourceId,
       timing,
-      saved: { ...clock, lastRefreshedAt, status: status === 'needs_reauth' ? 'needs_reauth' : 'active' },
+      saved: {
+        ...clock,
+        lastRefreshedAt,
+        status: status === 'needs_reauth' ? 'needs_reauth' : 'active',
+        recentRefreshes,
+        refreshPausedUntil,
+      },
       localActivities: true,
     });
   }

@@ -6,6 +6,9 @@ import { assertRedirectAllowed } from '../account/assertRedirectAllowed.js';
 import { callerOf, hasScope, requireScope } from '../auth/authenticate.js';
 import { HttpError, notFound } from '../errors/HttpError.js';
 import { parseInput } from '../errors/parseInput.js';
+import { isRefreshDue } from '../../workflows/planRefresh.js';
+import { refreshTiming } from '../../lib/config.js';
+import { timingForProvider } from '../../lib/providers/timingForProvider.js';
 import { disconnectUpdate, reauthorizeUpdate, refreshUpdate } from '../../workflows/connectionMessages.js';
 import {
   ConnectionIdParams,
@@ -111,12 +114,16 @@ export const connectionsRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
     if (!hasScope(caller, 'connection:edit')) {
       throw new HttpError(403, 'forbidden', 'include_credentials=true needs the scope connection:edit');
     }
-    // Hand out a token that is good for at least the refresh margin: refresh first if it is not.
-    const marginMs = ctx.config.CONNECTFLOW_REFRESH_MARGIN_SECONDS * 1000;
-    const fresh =
-      doc.status === 'active' && doc.tokenExpiresAt && doc.tokenExpiresAt.getTime() - Date.now() < marginMs
-        ? owned((await refreshNow(doc)).doc, caller.accountId)
-        : doc;
+    // Hand out a token that is not yet due for a refresh (the plan's own rule): refresh first if it is.
+    const due =
+      doc.status === 'active' &&
+      doc.tokenExpiresAt !== null &&
+      isRefreshDue(
+        { issuedAtMs: (doc.lastRefreshedAt ?? doc.lastAuthorizedAt).getTime(), expiresAtMs: doc.tokenExpiresAt.getTime() },
+        timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.connectionType)),
+        Date.now(),
+      );
+    const fresh = due ? owned((await refreshNow(doc)).doc, caller.accountId) : doc;
     return { ...connectionView(fresh), credentials: readCredentials(ctx.keyRing, fresh) };
   });
 

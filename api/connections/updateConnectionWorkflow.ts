@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { refreshTiming } from '../../lib/config.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
@@ -34,7 +34,9 @@ export async function updateConnectionWorkflow<Ret, Args extends unknown[]>(
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       const reason = err.cause?.message ?? err.message;
-      throw new HttpError(409, 'conflict', reason);
+      // A refusal the workflow names (needs_reauth) keeps its name; any other is a plain conflict.
+      const named = err.cause instanceof ApplicationFailure && err.cause.type === 'needs_reauth';
+      throw new HttpError(409, named ? 'needs_reauth' : 'conflict', reason);
     }
     throw err;
   }

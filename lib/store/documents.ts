@@ -92,11 +92,22 @@ export interface AccountDoc {
   updatedAt: Date;
 }
 
+export const CONNECTION_EVENT_TYPES = [
+  'connection.needs_reauth',
+  'connection.revocation_failed',
+  'connection.deleted',
+  /** the provider's token lifetime was too short or unusable: refreshes are paced by the minimum interval */
+  'connection.token_lifetime_floored',
+  /** planned refreshes paused for a cool-down: too many within the throttle window */
+  'connection.refresh_throttled',
+] as const;
+export type ConnectionEventType = (typeof CONNECTION_EVENT_TYPES)[number];
+
 export interface ConnectionEventDoc {
   connectionId: string;
   accountId: string;
   connectionType: string;
-  type: 'needs_reauth' | 'revocation_failed' | 'deleted';
+  type: ConnectionEventType;
   details: Record<string, unknown>;
   at: Date;
 }

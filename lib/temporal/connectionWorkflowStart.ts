@@ -48,9 +48,12 @@ export function savedConnectionStartOptions(doc: ConnectionDoc, timing: RefreshT
       timing,
       saved: {
         status,
+        tokenIssuedAt: (doc.lastRefreshedAt ?? doc.lastAuthorizedAt).toISOString(),
         tokenExpiresAt: doc.tokenExpiresAt?.toISOString() ?? null,
         refreshTokenExpiresAt: doc.refreshTokenExpiresAt?.toISOString() ?? null,
         lastRefreshedAt: doc.lastRefreshedAt?.toISOString() ?? null,
+        recentRefreshes: [],
+        refreshPausedUntil: null,
       },
     },
     taskQueue,

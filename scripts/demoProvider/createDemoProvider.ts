@@ -21,6 +21,8 @@ export interface DemoProviderOptions {
   refreshTokenTtlSeconds?: number; // default 14 days
   rotateRefreshToken?: boolean; // default true
   omitExpiresIn?: boolean; // if true the token endpoint response has no expires_in (response rewritten), for tests
+  /** the token endpoint states this `expires_in` instead of the real lifetime (nonsense such as 0 or "abc", for tests) */
+  statedExpiresIn?: number | string;
   /** Non-OIDC scopes the provider accepts besides `openid` and `offline_access` (default ['read', 'write']). Unknown scopes are silently dropped by oidc-provider. */
   scopes?: string[];
   /** oidc-provider storage adapter; default its in-memory LRU, which keeps only about the 1,000 latest entries (the bench passes an unbounded one). */
@@ -176,8 +178,10 @@ export async function createDemoProvider(opts: DemoProviderOptions): Promise<Dem
     } finally {
       countToken(grantType);
     }
-    if (opts.omitExpiresIn && ctx.body && typeof ctx.body === 'object' && 'expires_in' in ctx.body) {
-      delete (ctx.body as Record<string, unknown>).expires_in;
+    if (ctx.body && typeof ctx.body === 'object' && 'expires_in' in ctx.body) {
+      const body = ctx.body as Record<string, unknown>;
+      if (opts.omitExpiresIn) delete body.expires_in;
+      else if (opts.statedExpiresIn !== undefined) body.expires_in = opts.statedExpiresIn;
     }
   });
 

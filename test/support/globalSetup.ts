@@ -25,7 +25,10 @@ export interface TestStackInfo {
   appEnv: Record<string, string>;
 }
 
-/** Short timings so 5-second tokens are refreshed: 2 s margin, backoff 1 s doubling to 4 s. */
+/**
+ * Short timings so 5-second tokens are refreshed: 2 s margin, at most every 2 s, backoff 1 s doubling to
+ * 4 s, and a throttle that lets the suite's short tokens be (its own test sets its own).
+ */
 const TEST_ENV = {
   NODE_ENV: 'test',
   CONNECTFLOW_ENCRYPTION_KEYS: TEST_KEYS,
@@ -35,6 +38,8 @@ const TEST_ENV = {
   CONNECTFLOW_REFRESH_RETRY_INITIAL_SECONDS: '1',
   CONNECTFLOW_REFRESH_RETRY_MAX_SECONDS: '4',
   CONNECTFLOW_REFRESH_COALESCE_SECONDS: '3',
+  CONNECTFLOW_REFRESH_MIN_INTERVAL_SECONDS: '2',
+  CONNECTFLOW_REFRESH_THROTTLE_LIMIT: '1000',
   CONNECTFLOW_AUDIT_INTERVAL_SECONDS: '3600',
   // Every test's browser lands on the callback from 127.0.0.1; the abuse test runs its own limited API.
   CONNECTFLOW_CALLBACK_RATE_LIMIT: '100000',
@@ -49,6 +54,13 @@ const PROFILES: ExtraDemoProvider[] = [
     options: { omitExpiresIn: true, refreshTokenTtlSeconds: 20, rotateRefreshToken: true },
     catalog: { refreshTokenLifetimeSeconds: 20 },
   },
+  { id: 'says_zero', options: { accessTokenTtlSeconds: 3600, statedExpiresIn: 0 } },
+  { id: 'says_abc', options: { accessTokenTtlSeconds: 3600, statedExpiresIn: 'abc' } },
+  // Real lifetimes the refresh-storm test watches under the default timing (its own worker).
+  { id: 'lives_120s', options: { accessTokenTtlSeconds: 120 } },
+  { id: 'lives_20s', options: { accessTokenTtlSeconds: 20 } },
+  { id: 'lives_10s', options: { accessTokenTtlSeconds: 10 } },
+  { id: 'expired_tokens', options: { accessTokenTtlSeconds: 3600, statedExpiresIn: 0 } },
   { id: 'faulty', options: { accessTokenTtlSeconds: 3600 } },
   { id: 'backoff', options: { accessTokenTtlSeconds: 3600 } },
   { id: 'coalesce', options: { accessTokenTtlSeconds: 3600 } },

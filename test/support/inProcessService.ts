@@ -1,0 +1,54 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/createActivities.js';
+import { callbackUrl, loadConfig, refreshTiming } from '../../lib/config.js';
+import { loadCatalog } from '../../lib/providers/catalog.js';
+import { openStore } from '../../lib/store/openStore.js';
+import { EncryptionCodec } from '../../lib/temporal/encryptionCodec.js';
+import { bundleWorkflowsInChild } from '../../worker/bundleWorkflows.js';
+import { startInProcessApi } from './inProcessApi.js';
+import { connectTestTemporal, keyRing, stack } from './testStack.js';
+
+/**
+ * An API and a worker in this test's process, on the stack's Temporal and MongoDB but on a task queue
+ * of their own, so their connections run with this test's settings (e.g. the shipped refresh timing).
+ * The provider's redirect still lands on the stack's callback, which reaches the workflow by its id.
+ */
+export async function startInProcessService(env: Record<string, string>) {
+  const taskQueue = `test-${Math.random().toString(36).slice(2, 10)}`;
+  const appEnv = { ...stack.appEnv, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: taskQueue, ...env };
+  const config = loadConfig(appEnv);
+  const store = await openStore(config);
+  const temporal = await connectTestTemporal();
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue,
+    workflowBundle: await bundleWorkflowsInChild(),
+    activities: createActivities({
+      store,
+      keyRing,
+      catalog: loadCatalog(appEnv),
+      env: appEnv,
+      redirectUri: callbackUrl(config),
+      temporal,
+      timing: refreshTiming(config),
+      taskQueue,
+    }),
+    dataConverter: { payloadCodecs: [new EncryptionCodec(keyRing)] },
+  });
+  const running = worker.run();
+  const api = await startInProcessApi(appEnv);
+  return {
+    url: api.url,
+    timing: refreshTiming(config),
+    close: async () => {
+      await api.close();
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await temporal.connection.close();
+      await store.close();
+    },
+  };
+}
