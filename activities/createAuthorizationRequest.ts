@@ -8,7 +8,7 @@ import { newRequestState } from '../lib/store/requestState.js';
 export interface CreateAuthorizationRequestInput {
   connectionId: string;
   accountId: string;
-  datasourceId: string;
+  provider: string;
   validitySeconds: number;
   scopes: string[] | null;
   redirectUrl: string | null;
@@ -30,7 +30,7 @@ export async function createAuthorizationRequest(
   ctx: ActivityContext,
   input: CreateAuthorizationRequestInput,
 ): Promise<IssuedAuthorization> {
-  const { entry, as, client } = await providerForActivity(ctx, input.datasourceId);
+  const { entry, as, client } = await providerForActivity(ctx, input.provider);
   const pullId = randomSecret(32);
   const requestId = secretHash(pullId);
   const state = newRequestState(requestId);
@@ -44,7 +44,7 @@ export async function createAuthorizationRequest(
     stateHash: secretHash(state),
     accountId: input.accountId,
     connectionId: input.connectionId,
-    datasourceId: input.datasourceId,
+    datasourceId: input.provider,
     status: 'pending',
     codeVerifier: ctx.keyRing.encrypt(Buffer.from(codeVerifier), requestId),
     redirectUrl: input.redirectUrl,

@@ -1,6 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
+import type { RefreshTiming } from '../lib/config.js';
+import { timingForProvider } from '../lib/providers/timingForProvider.js';
 import type { ConnectionDoc, OAuthRequestDoc, StoredCredentials } from '../lib/store/documents.js';
+import type { TokenClock } from '../workflows/connectionMessages.js';
 import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAuthorizationServer.js';
 import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
@@ -17,17 +20,28 @@ export interface CallbackParameters {
   iss: string | null;
 }
 
-/** What the workflow learns from a token response: when to act next, never the tokens. */
+/** What the workflow learns from a token response: when to act next (and the current timing), never the tokens. */
 export interface SavedConnection {
   connectionId: string;
-  tokenIssuedAt: string;
-  tokenExpiresAt: string | null;
-  refreshTokenExpiresAt: string | null;
+  clock: TokenClock;
+  timing: RefreshTiming;
 }
 
 export interface ProviderErrorDetails {
   error: string;
   error_description: string | null;
+}
+
+const INTERRUPTED: ProviderErrorDetails = {
+  error: 'exchange_interrupted',
+  error_description: 'The code exchange was interrupted after the code was sent to the provider; please authorize again.',
+};
+
+/** Errors raised before a connection to the provider existed: the request certainly never reached it. */
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+function neverSent(err: unknown): boolean {
+  const code = (err as { cause?: { code?: unknown } })?.cause?.code;
+  return typeof code === 'string' && NEVER_SENT_CODES.has(code);
 }
 
 const finalFailure = (details: ProviderErrorDetails): ApplicationFailure =>
@@ -37,18 +51,28 @@ const finalFailure = (details: ProviderErrorDetails): ApplicationFailure =>
     details,
   );
 
-const summary = (doc: Pick<ConnectionDoc, '_id' | 'lastAuthorizedAt' | 'tokenExpiresAt' | 'refreshTokenExpiresAt'>): SavedConnection => ({
-  connectionId: doc._id,
-  tokenIssuedAt: doc.lastAuthorizedAt.toISOString(),
+type ClockFields = Pick<ConnectionDoc, 'lastAuthorizedAt' | 'lastRefreshedAt' | 'tokenExpiresAt' | 'refreshTokenExpiresAt'>;
+
+/** The token clock of a stored connection: its tokens were issued at its last refresh or authorization. */
+export const tokenClockOf = (doc: ClockFields): TokenClock => ({
+  tokenIssuedAt: (doc.lastRefreshedAt ?? doc.lastAuthorizedAt).toISOString(),
   tokenExpiresAt: doc.tokenExpiresAt?.toISOString() ?? null,
   refreshTokenExpiresAt: doc.refreshTokenExpiresAt?.toISOString() ?? null,
+});
+
+const summary = (ctx: ActivityContext, doc: Pick<ConnectionDoc, '_id' | 'connectionType'> & ClockFields): SavedConnection => ({
+  connectionId: doc._id,
+  clock: tokenClockOf(doc),
+  timing: timingForProvider(ctx.timing, ctx.catalog.get(doc.connectionType)),
 });
 
 /**
  * Step 4: exchanges the authorization code (with the PKCE verifier) and upserts the connection with
  * encrypted tokens before returning. Safe to retry: a retry that finds this flow's tokens saved does
  * not exchange again, and a code whose exchange was cut off mid-flight is never sent a second time.
- * 5xx and network errors are retried by Temporal; 4xx (invalid_grant, ...) are final.
+ * Only a request that never reached the provider (connection refused, no such host) is retried by
+ * Temporal; a timeout, a broken connection or a 5xx ends the flow (exchange_interrupted or the 5xx),
+ * as do 4xx answers (invalid_grant, ...).
  */
 export async function exchangeCodeAndSave(
   ctx: ActivityContext,
@@ -64,7 +88,7 @@ export async function exchangeCodeAndSave(
   const saved = firstAttempt ? null : await connections.findOne({ _id: request.connectionId });
   if (saved && saved.requestId === request._id) {
     await markCompleted(ctx, request._id);
-    return summary(saved);
+    return summary(ctx, saved);
   }
   if (request.status === 'failed' && request.error) throw finalFailure(request.error);
   await pauseForTest(ctx, 'exchange:before-send', request.connectionId);
@@ -76,13 +100,8 @@ export async function exchangeCodeAndSave(
   if (firstAttempt) {
     await setById(oauthRequests, request._id, { $set: { status: 'exchanging', updatedAt: new Date() } });
   } else {
-    const interrupted: ProviderErrorDetails = {
-      error: 'exchange_interrupted',
-      error_description:
-        'The code exchange was interrupted after the code was sent to the provider; please authorize again.',
-    };
-    await setById(oauthRequests, request._id, { $set: { status: 'failed', error: interrupted, updatedAt: new Date() } });
-    throw finalFailure(interrupted);
+    await setById(oauthRequests, request._id, { $set: { status: 'failed', error: INTERRUPTED, updatedAt: new Date() } });
+    throw finalFailure(INTERRUPTED);
   }
 
   const { entry, as, client, clientAuth } = await providerForActivity(ctx, request.datasourceId);
@@ -130,7 +149,7 @@ export async function exchangeCodeAndSave(
   if (lifetimeProblem) await recordLifetimeFloored(ctx, { _id: request.connectionId, ...doc }, lifetimeProblem);
   await pauseForTest(ctx, 'save:before-complete', request.connectionId);
   await markCompleted(ctx, request._id);
-  return summary({ _id: request.connectionId, ...doc });
+  return summary(ctx, { _id: request.connectionId, lastRefreshedAt: null, ...doc });
 }
 
 async function requestTokens(
@@ -162,14 +181,17 @@ async function requestTokens(
   try {
     response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, validated, ctx.redirectUri, verifier, options);
   } catch (err) {
-    // The request did not get an answer (network error or timeout): the provider did not issue tokens
-    // that we know of; let Temporal retry with backoff.
-    await release();
-    throw err;
+    // Only a request that never left (no connection made) may be sent again; after a timeout or a
+    // broken connection the provider may have taken the code, and a code is sent at most once.
+    if (neverSent(err)) {
+      await release();
+      throw err;
+    }
+    return fail(INTERRUPTED);
   }
   if (response.status >= 500) {
-    await release();
-    throw ApplicationFailure.retryable(`token endpoint answered ${response.status}`, 'provider_unavailable');
+    // The provider got the code and failed: asking again could redeem a code it already used.
+    return fail({ error: 'provider_unavailable', error_description: `the token endpoint answered ${response.status}; please authorize again` });
   }
   const checked = await checkTokenLifetime(response, ctx.timing.minIntervalSeconds);
   try {

@@ -7,19 +7,17 @@ import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
 import { checkTokenLifetime } from './checkTokenLifetime.js';
-import { recordLifetimeFloored } from './exchangeCodeAndSave.js';
+import { recordLifetimeFloored, tokenClockOf } from './exchangeCodeAndSave.js';
+import type { RefreshTiming } from '../lib/config.js';
+import { timingForProvider } from '../lib/providers/timingForProvider.js';
+import type { TokenClock } from '../workflows/connectionMessages.js';
 import { recordConnectionEvent } from './recordConnectionEvent.js';
 import { tokenExpiries } from './tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
 
-export interface RefreshResult {
-  status: 'active' | 'needs_reauth' | 'missing';
-  /** when the current access token was issued (null: the connection is gone) */
-  tokenIssuedAt: string | null;
-  tokenExpiresAt: string | null;
-  refreshTokenExpiresAt: string | null;
-  lastRefreshedAt: string | null;
-}
+export type RefreshResult =
+  | { status: 'missing' }
+  | { status: 'active' | 'needs_reauth'; clock: TokenClock; lastRefreshedAt: string | null; timing: RefreshTiming };
 
 /**
  * Step 6: one refresh-token grant; the new tokens are stored encrypted before this returns. A
@@ -30,14 +28,14 @@ export interface RefreshResult {
 export async function refreshTokens(ctx: ActivityContext, input: { connectionId: string }): Promise<RefreshResult> {
   const { connections } = ctx.store;
   const doc = await connections.findOne({ _id: input.connectionId });
-  if (!doc || doc.status === 'deleted') return { status: 'missing', tokenIssuedAt: null, tokenExpiresAt: null, refreshTokenExpiresAt: null, lastRefreshedAt: null };
+  if (!doc || doc.status === 'deleted') return { status: 'missing' };
   const current = readCredentials(ctx.keyRing, doc);
-  const unchanged = (status: RefreshResult['status']): RefreshResult => ({
+  const timing = timingForProvider(ctx.timing, ctx.catalog.get(doc.connectionType));
+  const unchanged = (status: 'active' | 'needs_reauth'): RefreshResult => ({
     status,
-    tokenIssuedAt: (doc.lastRefreshedAt ?? doc.lastAuthorizedAt).toISOString(),
-    tokenExpiresAt: doc.tokenExpiresAt?.toISOString() ?? null,
-    refreshTokenExpiresAt: doc.refreshTokenExpiresAt?.toISOString() ?? null,
+    clock: tokenClockOf(doc),
     lastRefreshedAt: doc.lastRefreshedAt?.toISOString() ?? null,
+    timing,
   });
   const needsReauth = async (error: string, description: string | null): Promise<RefreshResult> => {
     await setById(connections, doc._id, { $set: { status: 'needs_reauth', updatedAt: new Date() } });
@@ -95,10 +93,13 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
   await pauseForTest(ctx, 'refresh:after-write', doc._id);
   return {
     status: 'active',
-    tokenIssuedAt: startedAt.toISOString(),
-    tokenExpiresAt: tokenExpiresAt?.toISOString() ?? null,
-    refreshTokenExpiresAt: refreshTokenExpiresAt?.toISOString() ?? null,
+    clock: {
+      tokenIssuedAt: startedAt.toISOString(),
+      tokenExpiresAt: tokenExpiresAt?.toISOString() ?? null,
+      refreshTokenExpiresAt: refreshTokenExpiresAt?.toISOString() ?? null,
+    },
     lastRefreshedAt: now.toISOString(),
+    timing,
   };
 }
 

@@ -1,6 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { timingForProvider } from '../lib/providers/timingForProvider.js';
 import { savedConnectionStartOptions } from '../lib/temporal/connectionWorkflowStart.js';
+import { connectionWorkflow } from '../workflows/connectionWorkflow.js';
 import type { ActivityContext } from './activityContext.js';
 
 /**
@@ -10,7 +11,7 @@ import type { ActivityContext } from './activityContext.js';
  */
 export async function restartMissingConnectionWorkflows(ctx: ActivityContext): Promise<{ checked: number; restarted: string[] }> {
   const running = new Set<string>();
-  const query = `WorkflowType = 'connectionWorkflow' AND ExecutionStatus = 'Running'`;
+  const query = `WorkflowType = '${connectionWorkflow.name}' AND ExecutionStatus = 'Running'`;
   for await (const execution of ctx.temporal.workflow.list({ query })) running.add(execution.workflowId);
 
   let checked = 0;
@@ -23,7 +24,7 @@ export async function restartMissingConnectionWorkflows(ctx: ActivityContext): P
     const options = savedConnectionStartOptions(doc, timing, ctx.taskQueue);
     if (running.has(options.workflowId)) continue;
     // USE_EXISTING: if the listing lagged and the workflow runs after all, this starts nothing.
-    await ctx.temporal.workflow.start('connectionWorkflow', options);
+    await ctx.temporal.workflow.start(connectionWorkflow, options);
     restarted.push(doc._id);
   }
   return { checked, restarted };

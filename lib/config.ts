@@ -75,8 +75,8 @@ export interface RefreshTiming {
   coalesceSeconds: number;
   minIntervalSeconds: number;
   throttle: { limit: number; windowSeconds: number; cooldownSeconds: number };
-  /** start-to-close of the exchange and refresh activities (older workflow inputs lack it: 60) */
-  activityTimeoutSeconds?: number;
+  /** start-to-close of one exchange or refresh attempt */
+  activityTimeoutSeconds: number;
 }
 
 export function refreshTiming(config: Config): RefreshTiming {

@@ -61,7 +61,7 @@ describe('callback abuse', () => {
   it('an expired state is refused with 410 and delivers nothing', async () => {
     const account = await newAccount(clients.store);
     const issued = await startConnectionFlow(clients.temporal, 'connectflow', testTiming, {
-      accountId: account.accountId, datasourceId: 'demo', validitySeconds: 2, scopes: null, redirectUrl: null, connectionName: null,
+      accountId: account.accountId, provider: 'demo', validitySeconds: 2, scopes: null, redirectUrl: null, connectionName: null,
     });
     const state = new URL(issued.authUri).searchParams.get('state')!;
     await waitUntil('the request to expire', async () => (await clients.store.oauthRequests.findOne({ connectionId: issued.connectionId }))?.status === 'expired');

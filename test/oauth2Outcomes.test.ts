@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startConnectionFlow } from '../api/oauth2/startConnectionFlow.js';
 import { ConnectionStatusAttribute, connectionWorkflowId } from '../lib/temporal/names.js';
 import { authorizeInBrowser } from './support/browser.js';
+import { providerControl } from './support/providerControl.js';
 import { RiveryClient } from './support/RiveryClient.js';
 import { waitUntil } from './support/waitUntil.js';
 import { newAccount, stack, testTiming } from './support/testStack.js';
@@ -25,13 +26,31 @@ describe('outcomes other than success', () => {
     expect((await rivery.listConnections()).body.total).toBe(0);
   });
 
+  it('a token endpoint that takes the code and never answers: the code is sent once, the flow ends exchange_interrupted', async () => {
+    const provider = providerControl('hangs');
+    const rivery = new RiveryClient(stack.apiUrl, (await newAccount(clients.store)).token);
+    const { body } = await rivery.newOAuth2Request({ datasource_id: 'hangs', validity_duration: 600 });
+    const exchangesBefore = (await provider.counts()).tokenByGrant.authorization_code ?? 0;
+    await provider.setFault({ hang: true });
+    try {
+      const landing = await authorizeInBrowser(clients.browser, body.auth_uri);
+      expect(landing.result).toMatchObject({ connected: false, error: 'exchange_interrupted' });
+    } finally {
+      await provider.setFault(null);
+    }
+    const credentials = await rivery.getCredentials({ pull_id: body.pull_id });
+    expect(credentials.status).toBe(422);
+    expect(credentials.body).toMatchObject({ error: 'exchange_interrupted', message: expect.stringContaining('authorize again') });
+    expect(((await provider.counts()).tokenByGrant.authorization_code ?? 0) - exchangesBefore).toBe(1);
+  }, 60_000);
+
   it('a request whose validity passes before the user authorizes answers 410, and its late callback is refused', async () => {
     const account = await newAccount(clients.store);
     const rivery = new RiveryClient(stack.apiUrl, account.token);
     // Below the API's 300 s floor on purpose: the workflow is started directly with a 3 s window.
     const issued = await startConnectionFlow(clients.temporal, 'connectflow', testTiming, {
       accountId: account.accountId,
-      datasourceId: 'demo',
+      provider: 'demo',
       validitySeconds: 3,
       scopes: null,
       redirectUrl: null,

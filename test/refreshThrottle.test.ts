@@ -29,8 +29,8 @@ afterAll(async () => service?.close());
 describe('the refresh throttle, a last line of defence behind the plan', () => {
   it('pauses a provider handing out already-expired tokens after 5 refreshes, says so, and resumes after the cool-down', { timeout: 120_000 }, async () => {
     const provider = providerControl('expired_tokens');
+    const before = await provider.refreshCalls(); // read first: the first refresh comes 1 s after the exchange
     const id = await connectInBrowser(rivery, clients.browser, 'expired_tokens');
-    const before = await provider.refreshCalls();
     const event = await waitUntil('the throttle event', () =>
       clients.store.events.findOne({ connectionId: id, type: 'connection.refresh_throttled' }).then((e) => e ?? undefined),
     );

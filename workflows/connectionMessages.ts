@@ -1,15 +1,17 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { IssuedAuthorization } from '../activities/createAuthorizationRequest.js';
 import type { RefreshTiming } from '../lib/config.js';
-import type { ConnectionStatus } from '../lib/store/documents.js';
 
-/** When a connection's tokens lapse: all the workflow knows of them. */
+/** When a connection's tokens were issued and lapse: all the workflow knows of them. */
 export interface TokenClock {
   /** when the current access token was issued: its lifetime is measured from here */
   tokenIssuedAt: string | null;
   tokenExpiresAt: string | null;
   refreshTokenExpiresAt: string | null;
 }
+
+/** The workflow's own view of a connection; the stored document only ever holds active, needs_reauth, deleted. */
+export type WorkflowStatus = 'pending' | 'active' | 'needs_reauth' | 'expired' | 'failed' | 'deleted';
 
 export interface AuthorizationRequestOptions {
   validitySeconds: number;
@@ -18,32 +20,27 @@ export interface AuthorizationRequestOptions {
   connectionName: string | null;
 }
 
+/** A saved connection's state, carried from run to run. */
+export interface SavedConnectionState extends TokenClock {
+  status: 'active' | 'needs_reauth';
+  lastRefreshedAt: string | null;
+  /** times (epoch ms) of the planned refreshes inside the throttle window, oldest first */
+  recentRefreshes: number[];
+  /** planned refreshes are paused until then (epoch ms) by the throttle */
+  refreshPausedUntil: number | null;
+}
+
 /**
  * A new connection starts with `authorize`; a saved one (after continueAsNew, or restarted by the
- * refresh-audit or by an API call finding no running workflow) starts with `saved`.
+ * refresh-audit or by an API call finding no running workflow) starts with `saved`. `timing` is the
+ * starter's current refresh timing; each refresh and exchange hands the worker's current one on.
  */
-export interface ConnectionWorkflowInput {
+export type ConnectionWorkflowInput = {
   connectionId: string;
   accountId: string;
-  datasourceId: string;
+  provider: string;
   timing: RefreshTiming;
-  authorize?: AuthorizationRequestOptions;
-  saved?: TokenClock & {
-    status: 'active' | 'needs_reauth';
-    lastRefreshedAt: string | null;
-    /** times (epoch ms) of the planned refreshes inside the throttle window, oldest first */
-    recentRefreshes: number[];
-    /** planned refreshes are paused until then (epoch ms) by the throttle */
-    refreshPausedUntil: number | null;
-  };
-  /**
-   * Set on every run started by code that runs the activities locally (connectionWorkflowStartOptions,
-   * continueAsNew): such a run skips `patched()`, whose marker and the `TemporalChangeVersion`
-   * search-attribute upsert Temporal adds to it cost two history events and a visibility write in every
-   * refresh run. Runs started without it (before) ask `patched()` and replay as they ran.
-   */
-  localActivities?: true;
-}
+} & ({ authorize: AuthorizationRequestOptions; saved?: undefined } | { saved: SavedConnectionState; authorize?: undefined });
 
 export interface CallbackDelivery {
   requestId: string;
@@ -55,11 +52,11 @@ export interface CallbackDelivery {
 }
 
 export type FlowOutcome =
-  | { connected: true; connectionId: string; datasourceId: string }
+  | { connected: true; connectionId: string; provider: string }
   | { connected: false; error: string; error_description: string | null };
 
 export interface ConnectionSnapshot extends TokenClock {
-  status: ConnectionStatus;
+  status: WorkflowStatus;
   lastRefreshedAt: string | null;
 }
 

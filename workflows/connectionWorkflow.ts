@@ -1,24 +1,18 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
   isCancellation,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ConnectionActivities } from '../activities/createActivities.js';
 import type { IssuedAuthorization } from '../activities/createAuthorizationRequest.js';
-import type { ProviderErrorDetails } from '../activities/exchangeCodeAndSave.js';
-import type { ConnectionStatus } from '../lib/store/documents.js';
+import type { RefreshTiming } from '../lib/config.js';
 import { ConnectionStatusAttribute } from '../lib/temporal/names.js';
+import { connectionActivities, providerError, refusal } from './activityOptions.js';
 import {
   type AuthorizationRequestOptions,
   type CallbackDelivery,
@@ -26,6 +20,7 @@ import {
   type ConnectionWorkflowInput,
   type FlowOutcome,
   type TokenClock,
+  type WorkflowStatus,
   deliverCallbackUpdate,
   disconnectUpdate,
   issueAuthorizationUpdate,
@@ -36,317 +31,283 @@ import {
 import { planRefresh } from './planRefresh.js';
 import { throttleRefreshes } from './refreshThrottle.js';
 
-/**
- * Marks runs that call their activities as local activities and skip a redundant status upsert at
- * their start (runs started before it replay as they ran). Runs whose input says `localActivities`
- * do the same without asking.
- */
-const LOCAL_ACTIVITIES_PATCH = 'local-activities';
-
-/**
- * Activity options, from the timing in the workflow's input. `activityTimeoutSeconds` bounds one attempt.
- * Local activities (every run since LOCAL_ACTIVITIES_PATCH) run inside the workflow task, on the worker
- * that holds the workflow: no activity task to schedule, dispatch and complete, and two fewer workflow
- * tasks per step. If that worker dies mid-activity, the workflow task times out and another worker
- * replays and runs the activity again (the activities are written for that: see exchangeCodeAndSave).
- * Retries past a minute wait on a durable timer.
- */
-function activitiesFor(timing: ConnectionWorkflowInput['timing'], local: boolean) {
-  const attemptSeconds = timing.activityTimeoutSeconds ?? 60;
-  const proxy = local ? proxyLocalActivities<ConnectionActivities> : proxyActivities<ConnectionActivities>;
-  return {
-    quick: proxy({
-      startToCloseTimeout: `${Math.min(30, attemptSeconds)} seconds`,
-      retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-    }),
-    /** Preparing an auth_uri is bounded, so `POST /api/oauth2` answers (502) instead of hanging on a dead provider. */
-    authorize: proxy({
-      startToCloseTimeout: `${Math.min(15, attemptSeconds)} seconds`,
-      scheduleToCloseTimeout: `${Math.max(20, attemptSeconds * 2 + 5)} seconds`,
-      retry: { initialInterval: '500 milliseconds', maximumInterval: '5 seconds' },
-    }),
-    /** The exchange retries 5xx/timeouts with backoff for up to 10 minutes; 4xx are final (non-retryable). */
-    exchange: proxy({
-      startToCloseTimeout: `${attemptSeconds} seconds`,
-      scheduleToCloseTimeout: '10 minutes',
-      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '60 seconds' },
-    }),
-    /** Refreshes retry 5xx/timeouts forever, with backoff capped at retryMaxSeconds: a broken provider never loses the connection. */
-    refresh: proxy({
-      startToCloseTimeout: `${attemptSeconds} seconds`,
-      retry: {
-        initialInterval: timing.retryInitialSeconds * 1000,
-        backoffCoefficient: 2,
-        maximumInterval: timing.retryMaxSeconds * 1000,
-      },
-    }),
-  };
-}
-
-interface AuthFlow {
+/** One authorization request waiting for the provider's redirect. */
+interface PendingRequest {
   issued: IssuedAuthorization;
   expiresAtMs: number;
   callback?: CallbackDelivery;
-  outcome?: FlowOutcome;
 }
 
 /**
  * One connection, one workflow (`connection/<connectionId>`), for the connection's whole life:
- * issue the auth_uri and wait for the provider's callback under the validity timer; exchange the code
- * and save; then keep the tokens fresh with durable timers (continueAsNew after each planned
- * refresh), answer refresh / reauthorize / disconnect updates, and end when the connection is deleted.
- * Tokens never enter this code: activities store them and return only expiry times.
+ * `authorize` (issue the auth_uri, wait for the callback under the validity timer, exchange the code),
+ * then `keepFresh` (timer, refresh, continue as new) until `disconnect`. Tokens never enter this code:
+ * activities store them and return only their times.
  */
-export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<{ status: ConnectionStatus }> {
-  const { timing } = input;
-  const sincePatch = input.localActivities === true || patched(LOCAL_ACTIVITIES_PATCH);
-  const { quick, authorize: authorizeActivities, exchange, refresh: refreshActivities } = activitiesFor(timing, sincePatch);
+export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<{ status: WorkflowStatus }> {
+  const { connectionId } = input;
+  const saved = input.saved;
+  let timing: RefreshTiming = input.timing;
+  const activities = connectionActivities(timing);
 
-  let status: ConnectionStatus = input.saved?.status ?? 'pending';
-  let clock: TokenClock = input.saved
-    ? { tokenIssuedAt: input.saved.tokenIssuedAt, tokenExpiresAt: input.saved.tokenExpiresAt, refreshTokenExpiresAt: input.saved.refreshTokenExpiresAt }
+  let status: WorkflowStatus = saved?.status ?? 'pending';
+  let clock: TokenClock = saved
+    ? { tokenIssuedAt: saved.tokenIssuedAt, tokenExpiresAt: saved.tokenExpiresAt, refreshTokenExpiresAt: saved.refreshTokenExpiresAt }
     : { tokenIssuedAt: null, tokenExpiresAt: null, refreshTokenExpiresAt: null };
-  let lastRefreshedAt: string | null = input.saved?.lastRefreshedAt ?? null;
-  let recentRefreshes: number[] = input.saved?.recentRefreshes ?? [];
-  let refreshPausedUntil: number | null = input.saved?.refreshPausedUntil ?? null;
-  let lastRefreshMs: number | undefined;
-  let flow: AuthFlow | undefined;
+  let lastRefreshedAt = saved?.lastRefreshedAt ?? null;
+  let recentRefreshes = saved?.recentRefreshes ?? [];
+  let refreshPausedUntil = saved?.refreshPausedUntil ?? null;
+  let request: PendingRequest | undefined;
   let refreshing: { scope: CancellationScope; result: Promise<ConnectionSnapshot> } | undefined;
-  let disconnectRequested = false;
+  let lastRefreshMs: number | undefined;
+  let disconnecting = false;
   let revoked: boolean | undefined;
-  let changes = 0; // bumped whenever the plan may have changed
+  const outcomes = new Map<PendingRequest, FlowOutcome>();
 
-  /** (read through a function: handlers and activities change it between awaits) */
-  const statusNow = (): ConnectionStatus => status;
-  const snapshot = (): ConnectionSnapshot => ({ status, ...clock, lastRefreshedAt });
-  const setStatus = (next: ConnectionStatus) => {
-    if (next === status) return;
-    status = next;
-    upsertSearchAttributes([{ key: ConnectionStatusAttribute, value: next }]);
-  };
-  // A run started with its status (saved connection, continueAsNew: Temporal copies the attributes)
-  // needs no upsert; one per run was a visibility write per refresh.
-  const statusShown = workflowInfo().typedSearchAttributes.get(ConnectionStatusAttribute);
-  if (input.saved && !(sincePatch && statusShown === status)) upsertSearchAttributes([{ key: ConnectionStatusAttribute, value: status }]);
-
-  const startFlow = async (options: AuthorizationRequestOptions): Promise<IssuedAuthorization> => {
-    const issued = await authorizeActivities.createAuthorizationRequest({
-      connectionId: input.connectionId,
-      accountId: input.accountId,
-      datasourceId: input.datasourceId,
-      ...options,
-    });
-    if (flow && !flow.callback) await quick.markRequestExpired(flow.issued.requestId);
-    flow = { issued, expiresAtMs: Date.parse(issued.expiresAt) };
-    changes++;
-    return issued;
-  };
-
-  /** One token-endpoint call for everyone asking while it runs or shortly after it finished. */
-  const refreshCoalesced = (): Promise<ConnectionSnapshot> => {
-    if (refreshing) return refreshing.result;
-    if (lastRefreshMs !== undefined && Date.now() - lastRefreshMs < timing.coalesceSeconds * 1000) {
-      return Promise.resolve(snapshot());
-    }
-    const scope = new CancellationScope();
-    const result = scope
-      .run(() => refreshActivities.refreshTokens({ connectionId: input.connectionId }))
-      .then((refreshed) => {
-        clock = {
-          tokenIssuedAt: refreshed.tokenIssuedAt,
-          tokenExpiresAt: refreshed.tokenExpiresAt,
-          refreshTokenExpiresAt: refreshed.refreshTokenExpiresAt,
-        };
-        lastRefreshedAt = refreshed.lastRefreshedAt;
-        lastRefreshMs = Date.now();
-        setStatus(refreshed.status === 'missing' ? 'deleted' : refreshed.status);
-        return snapshot();
-      })
-      .finally(() => {
-        refreshing = undefined;
-        changes++;
-      });
-    refreshing = { scope, result };
-    return result;
-  };
-
+  // ---- handlers: what the API may ask at any time
   setHandler(statusQuery, snapshot);
   setHandler(issueAuthorizationUpdate, async () => {
-    await condition(() => flow !== undefined);
-    return flow!.issued;
+    await condition(() => request !== undefined);
+    return request!.issued;
   });
   setHandler(
     deliverCallbackUpdate,
     async (delivered) => {
-      const current = flow!;
+      const current = request!;
       current.callback = delivered;
-      changes++;
-      await condition(() => current.outcome !== undefined);
-      return current.outcome!;
+      await condition(() => outcomes.has(current));
+      return outcomes.get(current)!;
     },
-    {
-      validator: (delivered: CallbackDelivery) => {
-        if (!flow || flow.issued.requestId !== delivered.requestId) throw new Error('this authorization request is not the current one');
-        if (flow.callback) throw new Error('a callback was already delivered for this authorization request');
-        if (Date.now() >= flow.expiresAtMs) throw new Error('this authorization request has expired');
-      },
-    },
+    { validator: acceptCallback },
   );
-  setHandler(refreshUpdate, () => refreshCoalesced(), {
+  setHandler(refreshUpdate, refreshCoalesced, {
     validator: () => {
-      if (disconnectRequested || status === 'deleted') throw new Error('the connection is being deleted');
+      assertNotDeleting();
       if (status === 'needs_reauth') {
-        throw ApplicationFailure.create({
-          type: 'needs_reauth',
-          message: 'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)',
-          nonRetryable: true,
-        });
+        throw refusal('needs_reauth', 'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)');
       }
-      if (status !== 'active') throw new Error(`the connection is ${status}`);
+      if (status !== 'active') throw refusal('conflict', `the connection is ${status}`);
     },
   });
-  setHandler(reauthorizeUpdate, startFlow, {
+  setHandler(reauthorizeUpdate, reauthorize, {
     validator: (_options: AuthorizationRequestOptions) => {
-      if (disconnectRequested || status === 'deleted') throw new Error('the connection is being deleted');
-      if (status !== 'active' && status !== 'needs_reauth') throw new Error(`the connection is ${status}`);
+      assertNotDeleting();
+      if (status !== 'active' && status !== 'needs_reauth') throw refusal('conflict', `the connection is ${status}`);
     },
   });
   setHandler(disconnectUpdate, async () => {
-    disconnectRequested = true;
+    disconnecting = true;
     refreshing?.scope.cancel();
-    changes++;
     await condition(() => revoked !== undefined);
     return { revoked: revoked! };
   });
 
-  if (input.authorize) await startFlow(input.authorize);
+  // ---- the connection's life
+  if (input.saved) showStatus();
+  else {
+    const outcome = await authorize(input.authorize);
+    if (disconnecting) return disconnect();
+    if (!outcome?.connected) return finish(outcome ? 'failed' : 'expired');
+  }
+  return keepFresh();
 
-  for (;;) {
-    const planned = status === 'active' && !refreshing ? planRefresh(clock, timing, Math.random, recentRefreshes.at(-1)) : undefined;
-    const dueAt = planned === undefined ? undefined : Math.max(planned, refreshPausedUntil ?? planned);
-    const flowDeadline = flow && !flow.callback ? flow.expiresAtMs : undefined;
-    const deadlines = [dueAt, flowDeadline].filter((t): t is number => t !== undefined);
-    const wakeAt = deadlines.length ? Math.min(...deadlines) : undefined;
-    const seen = changes;
-    if (wakeAt === undefined) await condition(() => changes !== seen);
-    else await condition(() => changes !== seen, Math.max(0, wakeAt - Date.now()));
+  // ---- authorize: issue, wait under the validity timer, exchange, outcome
+  async function authorize(options: AuthorizationRequestOptions): Promise<FlowOutcome | undefined> {
+    return awaitCallback(await issueRequest(options));
+  }
 
-    if (disconnectRequested) {
-      await refreshing?.result.catch(() => undefined);
-      if (flow && !flow.callback) await quick.markRequestExpired(flow.issued.requestId);
-      const result = await quick.disconnectConnection({ connectionId: input.connectionId });
-      revoked = result.revoked;
-      setStatus('deleted');
-      await condition(allHandlersFinished);
-      return { status };
+  async function issueRequest(options: AuthorizationRequestOptions): Promise<PendingRequest> {
+    const issued = await activities.authorize.createAuthorizationRequest({ connectionId, accountId: input.accountId, provider: input.provider, ...options });
+    await expireWaitingRequest(); // a newer request replaces one still waiting
+    request = { issued, expiresAtMs: Date.parse(issued.expiresAt) };
+    return request;
+  }
+
+  /** The outcome of one request, or undefined when it expired, was replaced or the connection is being deleted. */
+  async function awaitCallback(current: PendingRequest): Promise<FlowOutcome | undefined> {
+    await condition(() => current.callback !== undefined || request !== current || disconnecting, current.expiresAtMs - Date.now());
+    if (!current.callback) {
+      if (request === current && !disconnecting) await expireWaitingRequest();
+      return undefined;
     }
+    const outcome = await exchange(current.issued.requestId, current.callback);
+    outcomes.set(current, outcome);
+    if (request === current) request = undefined;
+    if (outcome.connected) setStatus('active');
+    return outcome;
+  }
 
-    if (flow?.callback && !flow.outcome) {
-      await completeFlow(flow);
-      if (statusNow() === 'failed') break;
-      continue;
+  async function exchange(requestId: string, received: CallbackDelivery): Promise<FlowOutcome> {
+    const fail = async (details: { error: string; error_description: string | null }): Promise<FlowOutcome> => {
+      await activities.quick.markRequestFailed(requestId, details);
+      return { connected: false, ...details };
+    };
+    if (received.error) return fail({ error: received.error, error_description: received.errorDescription });
+    if (!received.code) return fail({ error: 'invalid_request', error_description: 'the callback carried neither code nor error' });
+    try {
+      const result = await activities.exchange.exchangeCodeAndSave({
+        requestId,
+        callback: { code: received.code, state: received.state, iss: received.iss },
+      });
+      clock = result.clock;
+      timing = result.timing;
+      return { connected: true, connectionId, provider: input.provider };
+    } catch (err) {
+      return fail(providerError(err));
     }
+  }
 
-    if (flow && !flow.callback && Date.now() >= flow.expiresAtMs) {
-      await quick.markRequestExpired(flow.issued.requestId);
-      flow = undefined;
-      if (status === 'pending') {
-        setStatus('expired');
-        break;
+  /** A new auth_uri for this connection; the connection keeps its tokens until the new ones arrive. */
+  async function reauthorize(options: AuthorizationRequestOptions): Promise<IssuedAuthorization> {
+    const current = await issueRequest(options);
+    void awaitCallback(current);
+    return current.issued;
+  }
+
+  // ---- keepFresh: timer, refresh, carry on as a new run
+  async function keepFresh(): Promise<{ status: WorkflowStatus }> {
+    for (;;) {
+      const planned = { clock, status };
+      const dueAt = status === 'active' ? nextRefreshAt() : undefined;
+      const changed = () => disconnecting || clock !== planned.clock || status !== planned.status;
+      const woken = dueAt === undefined ? await condition(changed).then(() => true) : await condition(changed, Math.max(0, dueAt - Date.now()));
+      if (disconnecting) return disconnect();
+      if (status === 'deleted') return finish('deleted'); // the document vanished (deleted elsewhere)
+      if (woken) {
+        if (workflowInfo().continueAsNewSuggested && !request && !refreshing && !disconnecting) await carryOn();
+        continue;
       }
-      continue;
-    }
-
-    if (statusNow() === 'deleted') break; // the document vanished under us (deleted elsewhere)
-
-    if (dueAt !== undefined && Date.now() >= dueAt) {
-      if (refreshPausedUntil !== null) {
-        refreshPausedUntil = null;
-        setCurrentDetails('');
-      } else {
-        const throttled = throttleRefreshes(recentRefreshes, Date.now(), timing.throttle);
-        recentRefreshes = throttled.recent;
-        if (throttled.pausedUntilMs !== undefined) {
-          refreshPausedUntil = throttled.pausedUntilMs;
-          const resumesAt = new Date(refreshPausedUntil).toISOString();
-          setCurrentDetails(`Planned refreshes paused until ${resumesAt}: ${timing.throttle.limit} within ${timing.throttle.windowSeconds} s.`);
-          await quick.recordRefreshThrottled({ connectionId: input.connectionId, resumesAt, timing });
-          continue;
-        }
-      }
+      if (await pausedByThrottle()) continue;
       recentRefreshes = [...recentRefreshes, Date.now()];
       try {
         await refreshCoalesced();
       } catch (err) {
-        if (!isCancellation(err)) throw err;
-        continue;
+        if (isCancellation(err)) continue;
+        throw err;
       }
-      if (status === 'active' && !flow && !disconnectRequested) await carryOn();
-      continue;
+      if (currentStatus() === 'deleted') return finish('deleted');
+      if (!request && !disconnecting) await carryOn();
     }
-
-    if (workflowInfo().continueAsNewSuggested && !flow && !refreshing && !disconnectRequested) await carryOn();
-  }
-  await condition(allHandlersFinished);
-  return { status };
-
-  async function completeFlow(current: AuthFlow): Promise<void> {
-    const received = current.callback!;
-    const requestId = current.issued.requestId;
-    const connected = status === 'active' || status === 'needs_reauth';
-    if (received.error || !received.code) {
-      const details = {
-        error: received.error ?? 'invalid_request',
-        error_description: received.error ? received.errorDescription : 'the callback carried neither code nor error',
-      };
-      await quick.markRequestFailed(requestId, details);
-      current.outcome = { connected: false, ...details };
-    } else {
-      try {
-        const saved = await exchange.exchangeCodeAndSave({
-          requestId,
-          callback: { code: received.code, state: received.state, iss: received.iss },
-        });
-        clock = { tokenIssuedAt: saved.tokenIssuedAt, tokenExpiresAt: saved.tokenExpiresAt, refreshTokenExpiresAt: saved.refreshTokenExpiresAt };
-        current.outcome = { connected: true, connectionId: input.connectionId, datasourceId: input.datasourceId };
-        setStatus('active');
-      } catch (err) {
-        const details = providerError(err);
-        await quick.markRequestFailed(requestId, details);
-        current.outcome = { connected: false, ...details };
-      }
-    }
-    // A failed first authorization ends the connection; a failed reauthorization keeps the old one.
-    if (!current.outcome.connected && !connected) setStatus('failed');
-    if (flow === current) flow = undefined;
   }
 
-  /** Keeps each run's history small: a fresh run with the token clock (and nothing else) carried over. */
+  function nextRefreshAt(): number | undefined {
+    const at = planRefresh(clock, timing, Math.random, recentRefreshes.at(-1));
+    return at === undefined ? undefined : Math.max(at, refreshPausedUntil ?? at);
+  }
+
+  /** The throttle's verdict on a planned refresh that is due: true when it starts (and records) a pause. */
+  async function pausedByThrottle(): Promise<boolean> {
+    if (refreshPausedUntil !== null) {
+      refreshPausedUntil = null;
+      setCurrentDetails('');
+      return false;
+    }
+    const verdict = throttleRefreshes(recentRefreshes, Date.now(), timing.throttle);
+    recentRefreshes = verdict.recent;
+    if (verdict.pausedUntilMs === undefined) return false;
+    refreshPausedUntil = verdict.pausedUntilMs;
+    const resumesAt = new Date(refreshPausedUntil).toISOString();
+    setCurrentDetails(`Planned refreshes paused until ${resumesAt}: ${timing.throttle.limit} within ${timing.throttle.windowSeconds} s.`);
+    await activities.quick.recordRefreshThrottled({ connectionId, resumesAt, timing });
+    return true;
+  }
+
+  /** One token-endpoint call for everyone asking while it runs or shortly after it finished. */
+  function refreshCoalesced(): Promise<ConnectionSnapshot> {
+    if (refreshing) return refreshing.result;
+    if (lastRefreshMs !== undefined && Date.now() - lastRefreshMs < timing.coalesceSeconds * 1000) return Promise.resolve(snapshot());
+    const scope = new CancellationScope();
+    const result = scope
+      .run(() => activities.refresh.refreshTokens({ connectionId }))
+      .then((refreshed) => {
+        lastRefreshMs = Date.now();
+        if (refreshed.status === 'missing') {
+          setStatus('deleted');
+          return snapshot();
+        }
+        clock = refreshed.clock;
+        timing = refreshed.timing;
+        lastRefreshedAt = refreshed.lastRefreshedAt;
+        setStatus(refreshed.status);
+        return snapshot();
+      })
+      .finally(() => {
+        refreshing = undefined;
+      });
+    refreshing = { scope, result };
+    return result;
+  }
+
+  /** Keeps each run's history small: a fresh run with the connection's state (and nothing else) carried over. */
   async function carryOn(): Promise<never> {
     await condition(allHandlersFinished);
     return continueAsNew<typeof connectionWorkflow>({
-      connectionId: input.connectionId,
+      connectionId,
       accountId: input.accountId,
-      datasourceId: input.datasourceId,
+      provider: input.provider,
       timing,
       saved: {
         ...clock,
-        lastRefreshedAt,
         status: status === 'needs_reauth' ? 'needs_reauth' : 'active',
+        lastRefreshedAt,
         recentRefreshes,
         refreshPausedUntil,
       },
-      localActivities: true,
     });
   }
-}
 
-function providerError(err: unknown): ProviderErrorDetails {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const details = cause.details?.[0] as ProviderErrorDetails | undefined;
-    if (details?.error) return details;
-    return { error: cause.type ?? 'exchange_failed', error_description: cause.message };
+  // ---- disconnect: revoke, delete, end
+  async function disconnect(): Promise<{ status: WorkflowStatus }> {
+    await refreshing?.result.catch(() => undefined);
+    await expireWaitingRequest();
+    revoked = (await activities.quick.disconnectConnection({ connectionId })).revoked;
+    return finish('deleted');
   }
-  return { error: 'exchange_failed', error_description: err instanceof Error ? err.message : String(err) };
+
+  async function finish(final: WorkflowStatus): Promise<{ status: WorkflowStatus }> {
+    setStatus(final);
+    await condition(allHandlersFinished);
+    return { status };
+  }
+
+  // ---- small helpers
+  /** (read through a function: handlers and activities change it between awaits) */
+  function currentStatus(): WorkflowStatus {
+    return status;
+  }
+
+  function snapshot(): ConnectionSnapshot {
+    return { status, ...clock, lastRefreshedAt };
+  }
+
+  function setStatus(next: WorkflowStatus): void {
+    if (next === status) return;
+    status = next;
+    upsertSearchAttributes([{ key: ConnectionStatusAttribute, value: next }]);
+  }
+
+  /** A run started with its status (continueAsNew copies the attributes) needs no upsert: it would be a visibility write per refresh. */
+  function showStatus(): void {
+    if (workflowInfo().typedSearchAttributes.get(ConnectionStatusAttribute) !== status) {
+      upsertSearchAttributes([{ key: ConnectionStatusAttribute, value: status }]);
+    }
+  }
+
+  async function expireWaitingRequest(): Promise<void> {
+    if (!request || request.callback) return;
+    const waiting = request;
+    request = undefined;
+    await activities.quick.markRequestExpired(waiting.issued.requestId);
+  }
+
+  function acceptCallback(delivered: CallbackDelivery): void {
+    if (!request || request.issued.requestId !== delivered.requestId) throw new Error('this authorization request is not the current one');
+    if (request.callback) throw new Error('a callback was already delivered for this authorization request');
+    if (Date.now() >= request.expiresAtMs) throw new Error('this authorization request has expired');
+    if (disconnecting) throw new Error('the connection is being deleted');
+  }
+
+  function assertNotDeleting(): void {
+    if (disconnecting || status === 'deleted') throw refusal('conflict', 'the connection is being deleted');
+  }
 }

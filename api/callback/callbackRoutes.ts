@@ -61,7 +61,7 @@ export const callbackRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
       if (!claim?.inDoubt || claim.callbackHash !== callbackHash) return replayedPage(page);
       const now = (await ctx.store.oauthRequests.findOne({ _id: found._id })) ?? found;
       if (now.status === 'completed') {
-        return finish(request, reply, now, { connected: true, connectionId: now.connectionId, datasourceId: now.datasourceId }, page);
+        return finish(request, reply, now, { connected: true, connectionId: now.connectionId, provider: now.datasourceId }, page);
       }
       if (now.status === 'failed' && now.error) return finish(request, reply, now, { connected: false, ...now.error }, page);
       if (now.status === 'expired') return expiredPage(page);
@@ -158,7 +158,7 @@ function finish(
     return reply.code(302).header('cache-control', 'no-store').redirect(target.href);
   }
   if (outcome.connected) {
-    return page(200, { connected: true, connection_id: outcome.connectionId, datasource_id: outcome.datasourceId });
+    return page(200, { connected: true, connection_id: outcome.connectionId, datasource_id: outcome.provider });
   }
   return page(422, { connected: false, error: outcome.error, error_description: outcome.error_description });
 }

@@ -4,7 +4,7 @@ import { refreshTiming } from '../../lib/config.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
 import type { ConnectionDoc } from '../../lib/store/documents.js';
 import { savedConnectionStartOptions } from '../../lib/temporal/connectionWorkflowStart.js';
-import type { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
+import { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
 import type { ApiContext } from '../ApiContext.js';
 import { HttpError } from '../errors/HttpError.js';
 
@@ -19,7 +19,7 @@ export async function updateConnectionWorkflow<Ret, Args extends unknown[]>(
   ...args: Args
 ): Promise<Ret> {
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof connectionWorkflow>(
-    'connectionWorkflow',
+    connectionWorkflow,
     savedConnectionStartOptions(
       doc,
       timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.connectionType)),

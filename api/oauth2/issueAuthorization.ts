@@ -34,7 +34,7 @@ export async function issueAuthorization(
   try {
     return await startConnectionFlow(ctx.temporal, ctx.config.TEMPORAL_TASK_QUEUE, timingForProvider(refreshTiming(ctx.config), provider), {
       accountId,
-      datasourceId: provider.id,
+      provider: provider.id,
       validitySeconds: body.validity_duration,
       scopes: body.scopes ?? null,
       redirectUrl: body.redirect_url ?? null,

@@ -4,11 +4,11 @@ import type { IssuedAuthorization } from '../../activities/createAuthorizationRe
 import type { RefreshTiming } from '../../lib/config.js';
 import { connectionWorkflowStartOptions } from '../../lib/temporal/connectionWorkflowStart.js';
 import { issueAuthorizationUpdate, type AuthorizationRequestOptions } from '../../workflows/connectionMessages.js';
-import type { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
+import { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
 
 export interface NewConnectionFlow extends AuthorizationRequestOptions {
   accountId: string;
-  datasourceId: string;
+  provider: string;
 }
 
 /**
@@ -22,10 +22,10 @@ export async function startConnectionFlow(
   flow: NewConnectionFlow,
 ): Promise<IssuedAuthorization & { connectionId: string }> {
   const connectionId = randomUUID();
-  const { accountId, datasourceId, ...authorize } = flow;
+  const { accountId, provider, ...authorize } = flow;
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof connectionWorkflow>(
-    'connectionWorkflow',
-    connectionWorkflowStartOptions({ connectionId, accountId, datasourceId, timing, authorize }, taskQueue, 'pending', 'FAIL'),
+    connectionWorkflow,
+    connectionWorkflowStartOptions({ connectionId, accountId, provider, timing, authorize }, taskQueue, 'pending', 'FAIL'),
   );
   const issued = await temporal.workflow.executeUpdateWithStart(issueAuthorizationUpdate, { startWorkflowOperation });
   return { ...issued, connectionId };

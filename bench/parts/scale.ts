@@ -10,7 +10,7 @@ import { timingForProvider } from '../../lib/providers/timingForProvider.js';
 import type { ConnectionDoc, OAuthRequestDoc, StoredCredentials } from '../../lib/store/documents.js';
 import { savedConnectionStartOptions } from '../../lib/temporal/connectionWorkflowStart.js';
 import { connectionWorkflowId } from '../../lib/temporal/names.js';
-import type { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
+import { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
 import { SCALE_TYPE, type BenchStack } from '../benchStack.js';
 import { mintTokens } from '../oidcStorage.js';
 import { retrying } from '../retry.js';
@@ -141,7 +141,7 @@ async function runPhase(
         while (next < made.length) {
           const k = next++;
           const doc = made[k]!.connection;
-          await bench.temporal.workflow.start<typeof connectionWorkflow>('connectionWorkflow', savedConnectionStartOptions(doc, timing, config.TEMPORAL_TASK_QUEUE));
+          await bench.temporal.workflow.start(connectionWorkflow, savedConnectionStartOptions(doc, timing, config.TEMPORAL_TASK_QUEUE));
           startedAt[from + k] = Date.now();
         }
       }),

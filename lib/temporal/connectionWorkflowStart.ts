@@ -1,5 +1,6 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { RefreshTiming } from '../config.js';
+import { tokenClockOf } from '../../activities/exchangeCodeAndSave.js';
 import type { ConnectionDoc, ConnectionStatus } from '../store/documents.js';
 import type { ConnectionWorkflowInput } from '../../workflows/connectionMessages.js';
 import type { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
@@ -23,11 +24,11 @@ export function connectionWorkflowStartOptions(
   return {
     workflowId: connectionWorkflowId(input.connectionId),
     taskQueue,
-    args: [{ ...input, localActivities: true }],
+    args: [input],
     workflowIdConflictPolicy: conflict,
     typedSearchAttributes: [
       { key: ConnectionIdAttribute, value: input.connectionId },
-      { key: ProviderAttribute, value: input.datasourceId },
+      { key: ProviderAttribute, value: input.provider },
       { key: AccountIdAttribute, value: input.accountId },
       { key: ConnectionStatusAttribute, value: status },
     ],
@@ -44,13 +45,11 @@ export function savedConnectionStartOptions(doc: ConnectionDoc, timing: RefreshT
     {
       connectionId: doc._id,
       accountId: doc.accountId,
-      datasourceId: doc.connectionType,
+      provider: doc.connectionType,
       timing,
       saved: {
         status,
-        tokenIssuedAt: (doc.lastRefreshedAt ?? doc.lastAuthorizedAt).toISOString(),
-        tokenExpiresAt: doc.tokenExpiresAt?.toISOString() ?? null,
-        refreshTokenExpiresAt: doc.refreshTokenExpiresAt?.toISOString() ?? null,
+        ...tokenClockOf(doc),
         lastRefreshedAt: doc.lastRefreshedAt?.toISOString() ?? null,
         recentRefreshes: [],
         refreshPausedUntil: null,

@@ -29,7 +29,8 @@ export interface DemoProviderOptions {
   adapter?: unknown;
 }
 
-export type TokenEndpointFault = null | { status: 503 } | { error: 'invalid_grant' | 'invalid_client' };
+/** `hang`: read the request, then never answer (a provider that took the code and went silent). */
+export type TokenEndpointFault = null | { status: 503 } | { error: 'invalid_grant' | 'invalid_client' } | { hang: true };
 
 export interface DemoProvider {
   issuer: string; // e.g. http://127.0.0.1:PORT
@@ -159,6 +160,10 @@ export async function createDemoProvider(opts: DemoProviderOptions): Promise<Dem
       const raw = await readSmallBody(ctx.req);
       countToken(new URLSearchParams(raw).get('grant_type'));
       ctx.set('Cache-Control', 'no-store');
+      if ('hang' in activeFault) {
+        await new Promise<void>((resolve) => ctx.req.socket.once('close', () => resolve()));
+        return;
+      }
       if ('status' in activeFault) {
         ctx.status = 503;
         ctx.body = { error: 'temporarily_unavailable', error_description: 'demo provider: injected 503 fault' };

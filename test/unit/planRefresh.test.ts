@@ -12,6 +12,7 @@ const timing: RefreshTiming = {
   retryInitialSeconds: 10,
   retryMaxSeconds: 3600,
   coalesceSeconds: 10,
+  activityTimeoutSeconds: 60,
   minIntervalSeconds: 30,
   throttle: { limit: 10, windowSeconds: 600, cooldownSeconds: 600 },
 };
