@@ -61,6 +61,7 @@ const PROFILES: ExtraDemoProvider[] = [
   { id: 'lives_20s', options: { accessTokenTtlSeconds: 20 } },
   { id: 'lives_10s', options: { accessTokenTtlSeconds: 10 } },
   { id: 'expired_tokens', options: { accessTokenTtlSeconds: 3600, statedExpiresIn: 0 } },
+  { id: 'retimed', options: { accessTokenTtlSeconds: 3600, statedExpiresIn: 0 } },
   { id: 'faulty', options: { accessTokenTtlSeconds: 3600 } },
   { id: 'hangs', options: { accessTokenTtlSeconds: 3600 } },
   { id: 'backoff', options: { accessTokenTtlSeconds: 3600 } },

@@ -11,9 +11,10 @@ import { connectTestTemporal, keyRing, stack } from './testStack.js';
 /**
  * An API and a worker in this test's process, on the stack's Temporal and MongoDB but on a task queue
  * of their own, so their connections run with this test's settings (e.g. the shipped refresh timing).
+ * `apiEnv` overrides settings of the API only (as an API started before a settings change would have).
  * The provider's redirect still lands on the stack's callback, which reaches the workflow by its id.
  */
-export async function startInProcessService(env: Record<string, string>) {
+export async function startInProcessService(env: Record<string, string>, apiEnv: Record<string, string> = {}) {
   const taskQueue = `test-${Math.random().toString(36).slice(2, 10)}`;
   const appEnv = { ...stack.appEnv, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: taskQueue, ...env };
   const config = loadConfig(appEnv);
@@ -38,7 +39,7 @@ export async function startInProcessService(env: Record<string, string>) {
     dataConverter: { payloadCodecs: [new EncryptionCodec(keyRing)] },
   });
   const running = worker.run();
-  const api = await startInProcessApi(appEnv);
+  const api = await startInProcessApi({ ...appEnv, ...apiEnv });
   return {
     url: api.url,
     timing: refreshTiming(config),
