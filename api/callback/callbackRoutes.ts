@@ -3,31 +3,18 @@ import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } f
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { secretHash } from '../../lib/crypto/secretHash.js';
 import type { OAuthRequestDoc } from '../../lib/store/documents.js';
 import { connectionWorkflowId } from '../../lib/temporal/names.js';
 import { type CallbackDelivery, deliverCallbackUpdate, type FlowOutcome } from '../../workflows/connectionMessages.js';
 import type { ApiContext } from '../ApiContext.js';
 import { renderCallbackPage } from './renderCallbackPage.js';
-import { ErrorBody, noBody } from '../schema/errorResponses.js';
+import { CallbackQuery, CallbackResponses } from './callbackSchemas.js';
 import { operation } from '../schema/operation.js';
 import { requestIdInState } from '../../lib/store/requestState.js';
 import { claimCallback } from '../../lib/store/claimCallback.js';
 import { setById } from '../../lib/store/setById.js';
 import { moveRequestStatus } from '../../lib/store/moveRequestStatus.js';
-
-const param = z.string().max(4096).optional();
-const CallbackQuery = z.object({
-  state: param,
-  code: param,
-  iss: param,
-  error: z.string().max(256).optional(),
-  error_description: z.string().max(2048).optional(),
-});
-/** The page's JSON (Accept: application/json), loose as each outcome has its own fields; or an API error (429, 503). */
-const Outcome = z.looseObject({ connected: z.boolean() });
-const pageSchema = (description: string) => z.union([Outcome, ErrorBody]).describe(description);
 
 /** How long the browser waits for the exchange before it is told to come back for the outcome. */
 const OUTCOME_WAIT_MS = 30_000;
@@ -49,17 +36,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
       schema: {
         ...operation('The provider redirect target (public; HTML, or JSON with Accept: application/json)'),
         querystring: CallbackQuery,
-        response: {
-          200: pageSchema('connected'),
-          202: pageSchema('still being completed'),
-          302: noBody('to the redirect_url'),
-          400: pageSchema('malformed parameters or unknown state'),
-          409: pageSchema('already used'),
-          410: pageSchema('expired'),
-          422: pageSchema('the provider refused'),
-          429: pageSchema('rate limited'),
-          503: pageSchema('Temporal unreachable; reload to retry'),
-        },
+        response: CallbackResponses,
       },
     },
     async (request, reply) => {
