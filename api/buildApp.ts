@@ -12,9 +12,8 @@ import { connectionTypesRoutes } from './connectionTypes/connectionTypesRoutes.j
 import { HttpError } from './errors/HttpError.js';
 import { registerErrorHandlers } from './errors/registerErrorHandlers.js';
 import { oauth2Routes } from './oauth2/oauth2Routes.js';
-import { collectOpenApi } from './openapi/collectOpenApi.js';
-import { renderApiDocs } from './openapi/renderApiDocs.js';
-
+import { registerApiDocs } from './docs/registerApiDocs.js';
+import { useZodSchemas } from './schema/useZodSchemas.js';
 
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
@@ -30,10 +29,9 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
 export async function buildApp(ctx: ApiContext, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? loggerOptions(ctx.config.LOG_LEVEL), trustProxy: false });
   registerErrorHandlers(app);
-  const openApi = collectOpenApi(app);
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/api/openapi.json', async () => openApi());
-  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderApiDocs(openApi())));
+  useZodSchemas(app);
+  await registerApiDocs(app);
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>

@@ -1,11 +1,12 @@
 import formbody from '@fastify/formbody';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EncryptionCodec } from '../../lib/temporal/encryptionCodec.js';
 import type { ApiContext } from '../ApiContext.js';
 import { callerOf, requireScope, tokenAuthenticator } from '../auth/authenticate.js';
-import { parseInput } from '../errors/parseInput.js';
-import { doc } from '../openapi/routeDoc.js';
+import { errorResponses } from '../schema/errorResponses.js';
+import { operation } from '../schema/operation.js';
 
 const COOKIE = 'cf_codec';
 const base64 = z.string().max(4_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/);
@@ -14,13 +15,15 @@ const DecodeBody = z.object({
     .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
     .max(1_000),
 });
+const Decoded = z.object({ payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()), data: z.string().optional() })) });
+const SessionBody = z.object({ token: z.string().min(10).max(200) });
 
 /**
  * The codec server of the Temporal Web UI (`--ui-codec-endpoint <api>/codec`): an operator with an
  * `account:admin` API token reads decrypted payloads in the UI. The UI calls from its own origin
  * with the operator's session cookie (set once with the form at GET /codec/session).
  */
-export const codecRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
+export const codecRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   await app.register(formbody);
   const codec = new EncryptionCodec(ctx.keyRing);
   const uiOrigin = ctx.config.CONNECTFLOW_TEMPORAL_UI_ORIGIN;
@@ -37,13 +40,18 @@ export const codecRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
     }
   };
   app.addHook('onRequest', async (request, reply) => cors(request, reply));
-  app.options('/codec/decode', async (_request, reply) => reply.code(204).send());
+  app.options('/codec/decode', { schema: { hide: true } }, async (_request, reply) => reply.code(204).send());
 
   app.post(
     '/codec/decode',
     {
-      config: doc({ summary: 'Temporal UI codec server: decode payloads', scope: 'account:admin', body: DecodeBody, responses: { 401: 'no session', 403: 'missing scope' } }),
-      preHandler: [
+      schema: {
+        ...operation('Temporal UI codec server: decode payloads', 'account:admin'),
+        body: DecodeBody,
+        response: { 200: Decoded, ...errorResponses({ 400: 'bad input', 401: 'no session', 403: 'missing scope' }) },
+      },
+      // Authenticated before the body is validated, as every other route.
+      preValidation: [
         async (request) => {
           const cookieToken = readCookie(request.headers.cookie, COOKIE);
           await authenticate(request, cookieToken);
@@ -53,9 +61,8 @@ export const codecRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
     },
     async (request) => {
       callerOf(request);
-      const body = parseInput(DecodeBody, request.body, 'body');
       const decoded = await codec.decode(
-        body.payloads.map((p) => ({
+        request.body.payloads.map((p) => ({
           metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
           data: p.data === undefined ? undefined : Buffer.from(p.data, 'base64'),
         })),
@@ -69,22 +76,33 @@ export const codecRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
     },
   );
 
-  app.get('/codec/session', async (_request, reply) =>
+  app.get('/codec/session', { schema: operation('Temporal UI codec server: the form that starts a session (HTML)') }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>connectflow · Temporal UI decoding</title></head>
 <body style="font-family:system-ui;max-width:36rem;margin:4rem auto"><h1>Decode payloads in the Temporal UI</h1>
 <p>Paste an API token with the scope <code>account:admin</code>. This browser then gets a session cookie the Temporal UI's codec calls carry.</p>
 <form method="post" action="/codec/session"><input name="token" type="password" size="50" autocomplete="off" required> <button type="submit">Start session</button></form></body></html>`),
   );
 
-  app.post('/codec/session', async (request, reply) => {
-    const { token } = parseInput(z.object({ token: z.string().min(10).max(200) }), request.body, 'body');
-    await authenticate(request, token);
-    await requireScope('account:admin')(request, reply);
-    return reply
-      .header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=28800`)
-      .type('text/html; charset=utf-8')
-      .send('<!doctype html><p>Session started: the Temporal UI can now decode payloads in this browser for 8 hours.</p>');
-  });
+  app.post(
+    '/codec/session',
+    {
+      schema: {
+        ...operation('Temporal UI codec server: start a session cookie (form body, HTML answer)'),
+        consumes: ['application/x-www-form-urlencoded'],
+        body: SessionBody,
+        response: { 200: z.string().describe('an HTML page'), ...errorResponses({ 400: 'bad input', 401: 'unknown token', 403: 'missing scope' }) },
+      },
+    },
+    async (request, reply) => {
+      const { token } = request.body;
+      await authenticate(request, token);
+      await requireScope('account:admin')(request, reply);
+      return reply
+        .header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=28800`)
+        .type('text/html; charset=utf-8')
+        .send('<!doctype html><p>Session started: the Temporal UI can now decode payloads in this browser for 8 hours.</p>');
+    },
+  );
 };
 
 function readCookie(header: string | undefined, name: string): string | undefined {

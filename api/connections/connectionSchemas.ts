@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONNECTION_STATUSES } from '../../lib/store/documents.js';
 
 export const ConnectionIdParams = z.object({ id: z.string().min(1).max(128) });
 
@@ -42,3 +43,38 @@ export const ReauthorizeBody = z
     scopes: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
   })
   .default({ validity_duration: 1800 });
+
+/** connectionView's shape; loose, so a field added to the view is never dropped by the serializer. */
+export const ConnectionView = z.looseObject({
+  _id: z.string(),
+  cross_id: z.string(),
+  connection_name: z.string(),
+  connection_type: z.string(),
+  status: z.enum(CONNECTION_STATUSES),
+  scopes: z.array(z.string()),
+  tokenExpiresAt: z.string().nullable(),
+  refreshTokenExpiresAt: z.string().nullable(),
+  lastAuthorizedAt: z.string(),
+  lastRefreshedAt: z.string().nullable(),
+  apiBaseUri: z.string().nullable(),
+  providerData: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** A connection with its tokens (include_credentials=true, refresh). */
+export const ConnectionWithCredentials = ConnectionView.extend({
+  credentials: z.looseObject({
+    access_token: z.string(),
+    token_type: z.string(),
+    refresh_token: z.string().optional(),
+    id_token: z.string().optional(),
+    scope: z.string().optional(),
+  }),
+});
+
+export const ConnectionPage = z.object({ items: z.array(ConnectionView), page: z.number(), page_size: z.number(), total: z.number() });
+
+export const SavedConnection = z.object({ _id: z.string(), cross_id: z.string(), connection_name: z.string(), message: z.string() });
+
+export const IssuedReauthorization = z.object({ pull_id: z.string(), auth_uri: z.string(), expires_at: z.string() });

@@ -1,185 +1,196 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type { ConnectionDoc, ConnectionStatus } from '../../lib/store/documents.js';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { readCredentials } from '../../lib/store/readCredentials.js';
 import type { ApiContext } from '../ApiContext.js';
 import { assertRedirectAllowed } from '../account/assertRedirectAllowed.js';
 import { callerOf, hasScope, requireScope } from '../auth/authenticate.js';
-import { HttpError, notFound } from '../errors/HttpError.js';
-import { parseInput } from '../errors/parseInput.js';
+import { HttpError } from '../errors/HttpError.js';
 import { isRefreshDue } from '../../workflows/planRefresh.js';
 import { refreshTiming } from '../../lib/config.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
-import { disconnectUpdate, reauthorizeUpdate, refreshUpdate } from '../../workflows/connectionMessages.js';
+import { disconnectUpdate, reauthorizeUpdate } from '../../workflows/connectionMessages.js';
 import {
   ConnectionIdParams,
+  ConnectionPage,
+  ConnectionView,
+  ConnectionWithCredentials,
   GetConnectionQuery,
+  IssuedReauthorization,
   ListConnectionsQuery,
   ReauthorizeBody,
   ReplaceConnectionBody,
   SaveConnectionBody,
+  SavedConnection,
 } from './connectionSchemas.js';
 import { connectionView } from './connectionView.js';
-import { Singleflight } from '../Singleflight.js';
+import { connectionAccess, importNotSupported } from './connectionAccess.js';
 import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
-import { doc } from '../openapi/routeDoc.js';
-import { setById } from '../../lib/store/setById.js';
-
-const importNotSupported = () =>
-  new HttpError(
-    422,
-    'credentials_not_from_flow',
-    'credentials must be the ones POST /api/oauth2/credentials returned (with their connection_id); importing tokens obtained elsewhere is not supported yet',
-  );
-
-/** A refresh's outcome and the document read after it. */
-interface Refreshed {
-  status: ConnectionStatus;
-  doc: ConnectionDoc | null;
-}
+import { errorResponses, noBody } from '../schema/errorResponses.js';
+import { operation } from '../schema/operation.js';
 
 /** Connections of the calling account: list, read, save (adopt the flow's connection) and replace. */
-export const connectionsRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
+export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   const { connections } = ctx.store;
-  // Simultaneous requests for one connection share its read and its refresh: a burst of 1,000
-  // refreshes is one lookup, one workflow update and one read of the refreshed document.
-  const reads = new Singleflight<ConnectionDoc | null>();
-  const refreshes = new Singleflight<Refreshed>();
+  const { findOwned, owned, refreshNow, checkCredentials, rename, saved } = connectionAccess(ctx);
 
-  const findOwned = async (accountId: string, id: string): Promise<ConnectionDoc> => {
-    // By _id alone (the store's fast path); the owner and status are checked here.
-    const doc = await reads.run(id, () => connections.findOne({ _id: id }));
-    return owned(doc, accountId);
-  };
-  const owned = (doc: ConnectionDoc | null, accountId: string): ConnectionDoc => {
-    if (!doc || doc.accountId !== accountId || doc.status === 'deleted') throw notFound('connection');
-    return doc;
-  };
-  const coalesceMs = ctx.config.CONNECTFLOW_REFRESH_COALESCE_SECONDS * 1000;
-  /**
-   * Refreshes (coalesced in this process and again in the workflow), then reads the document it saved.
-   * A connection refreshed within the coalescing window is answered as stored: the workflow would
-   * answer that refresh too (same rule, judged by the document's lastRefreshedAt), without the round trip.
-   */
-  const refreshNow = async (doc: ConnectionDoc): Promise<Refreshed> => {
-    if (doc.status === 'active' && doc.lastRefreshedAt && Date.now() - doc.lastRefreshedAt.getTime() < coalesceMs) {
-      return { status: doc.status, doc };
-    }
-    return refreshes.run(doc._id, async () => {
-      const { status } = await updateConnectionWorkflow(ctx, doc, refreshUpdate);
-      // Read after the refresh settled (never joining a read begun before it): the new tokens.
-      return { status, doc: await connections.findOne({ _id: doc._id }) };
-    });
-  };
+  const errors = errorResponses({ 400: 'bad input', 401: 'no or unknown token', 403: 'missing scope', 404: 'not found' });
+  app.get(
+    '/connections',
+    {
+      preValidation: requireScope('connection:read'),
+      schema: { ...operation('List connections (paged)', 'connection:read'), querystring: ListConnectionsQuery, response: { 200: ConnectionPage, ...errors } },
+    },
+    async (request) => {
+      const { query } = request;
+      const filter = { accountId: callerOf(request).accountId, status: { $ne: 'deleted' as const } };
+      const [items, total] = await Promise.all([
+        connections
+          .find(filter)
+          .sort({ createdAt: -1, _id: 1 })
+          .skip((query.page - 1) * query.page_size)
+          .limit(query.page_size)
+          .toArray(),
+        connections.countDocuments(filter),
+      ]);
+      return { items: items.map(connectionView), page: query.page, page_size: query.page_size, total };
+    },
+  );
 
-  /** The credentials must be this connection's own (same id, same tokens when given). */
-  const checkCredentials = (doc: ConnectionDoc, credentials: { connection_id?: string; access_token?: string; refresh_token?: string }) => {
-    if (credentials.connection_id !== undefined && credentials.connection_id !== doc._id) throw importNotSupported();
-    if (credentials.access_token === undefined && credentials.refresh_token === undefined) return;
-    const stored = readCredentials(ctx.keyRing, doc);
-    const sameAccess = credentials.access_token === undefined || credentials.access_token === stored.access_token;
-    const sameRefresh = credentials.refresh_token === undefined || credentials.refresh_token === stored.refresh_token;
-    if (!sameAccess || !sameRefresh) throw importNotSupported();
-  };
+  app.get(
+    '/connections/:id',
+    {
+      preValidation: requireScope('connection:read'),
+      schema: {
+        ...operation('One connection (tokens with include_credentials=true and connection:edit)', 'connection:read'),
+        params: ConnectionIdParams,
+        querystring: GetConnectionQuery,
+        response: { 200: z.union([ConnectionWithCredentials, ConnectionView]), ...errors },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const caller = callerOf(request);
+      const doc = await findOwned(caller.accountId, id);
+      if (request.query.include_credentials !== 'true') return connectionView(doc);
+      if (!hasScope(caller, 'connection:edit')) {
+        throw new HttpError(403, 'forbidden', 'include_credentials=true needs the scope connection:edit');
+      }
+      // Hand out a token that is not yet due for a refresh (the plan's own rule): refresh first if it is.
+      const due =
+        doc.status === 'active' &&
+        doc.tokenExpiresAt !== null &&
+        isRefreshDue(
+          { issuedAtMs: (doc.lastRefreshedAt ?? doc.lastAuthorizedAt).getTime(), expiresAtMs: doc.tokenExpiresAt.getTime() },
+          timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.connectionType)),
+          Date.now(),
+        );
+      const fresh = due ? owned((await refreshNow(doc)).doc, caller.accountId) : doc;
+      return { ...connectionView(fresh), credentials: { ...readCredentials(ctx.keyRing, fresh) } };
+    },
+  );
 
-  const rename = async (doc: ConnectionDoc, name: string): Promise<ConnectionDoc> => {
-    const now = new Date();
-    await setById(connections, doc._id, { $set: { name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now } });
-    return { ...doc, name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now };
-  };
+  app.post(
+    '/connections/:id/refresh',
+    {
+      preValidation: requireScope('connection:edit'),
+      schema: {
+        ...operation('Refresh now (coalesced)', 'connection:edit'),
+        params: ConnectionIdParams,
+        response: { 200: ConnectionWithCredentials, ...errors, ...errorResponses({ 409: 'needs_reauth' }) },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const doc = await findOwned(caller.accountId, request.params.id);
+      const refreshed = await refreshNow(doc);
+      if (refreshed.status === 'needs_reauth') {
+        throw new HttpError(409, 'needs_reauth', 'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)');
+      }
+      const fresh = owned(refreshed.doc, caller.accountId);
+      return { ...connectionView(fresh), credentials: { ...readCredentials(ctx.keyRing, fresh) } };
+    },
+  );
 
-  const saved = (doc: ConnectionDoc) => ({ _id: doc._id, cross_id: doc._id, connection_name: doc.name, message: 'connection saved' });
+  app.post(
+    '/connections/:id/reauthorize',
+    {
+      preValidation: requireScope('connection:edit'),
+      schema: {
+        ...operation('A new auth_uri for the same connection', 'connection:edit'),
+        params: ConnectionIdParams,
+        body: ReauthorizeBody,
+        response: { 200: IssuedReauthorization, ...errors, ...errorResponses({ 409: 'being deleted' }) },
+      },
+    },
+    async (request) => {
+      const { body } = request;
+      const doc = await findOwned(callerOf(request).accountId, request.params.id);
+      await assertRedirectAllowed(ctx.store, doc.accountId, body.redirect_url);
+      const issued = await updateConnectionWorkflow(ctx, doc, reauthorizeUpdate, {
+        validitySeconds: body.validity_duration,
+        redirectUrl: body.redirect_url ?? null,
+        scopes: body.scopes ?? null,
+        connectionName: null,
+      });
+      return { pull_id: issued.pullId, auth_uri: issued.authUri, expires_at: issued.expiresAt };
+    },
+  );
 
-  const errors = { 400: 'bad input', 401: 'no or unknown token', 403: 'missing scope', 404: 'not found' };
-  app.get('/connections', { preHandler: requireScope('connection:read'), config: doc({ summary: 'List connections (paged)', scope: 'connection:read', query: ListConnectionsQuery, responses: errors }) }, async (request) => {
-    const query = parseInput(ListConnectionsQuery, request.query, 'query');
-    const filter = { accountId: callerOf(request).accountId, status: { $ne: 'deleted' as const } };
-    const [items, total] = await Promise.all([
-      connections
-        .find(filter)
-        .sort({ createdAt: -1, _id: 1 })
-        .skip((query.page - 1) * query.page_size)
-        .limit(query.page_size)
-        .toArray(),
-      connections.countDocuments(filter),
-    ]);
-    return { items: items.map(connectionView), page: query.page, page_size: query.page_size, total };
-  });
+  app.delete(
+    '/connections/:id',
+    {
+      preValidation: requireScope('connection:edit'),
+      schema: { ...operation('Revoke at the provider and delete', 'connection:edit'), params: ConnectionIdParams, response: { 204: noBody('deleted'), ...errors } },
+    },
+    async (request, reply) => {
+      const doc = await findOwned(callerOf(request).accountId, request.params.id);
+      await updateConnectionWorkflow(ctx, doc, disconnectUpdate);
+      return reply.code(204).send();
+    },
+  );
 
-  app.get('/connections/:id', { preHandler: requireScope('connection:read'), config: doc({ summary: 'One connection (tokens with include_credentials=true and connection:edit)', scope: 'connection:read', params: ConnectionIdParams, query: GetConnectionQuery, responses: errors }) }, async (request) => {
-    const { id } = parseInput(ConnectionIdParams, request.params, 'params');
-    const query = parseInput(GetConnectionQuery, request.query, 'query');
-    const caller = callerOf(request);
-    const doc = await findOwned(caller.accountId, id);
-    if (query.include_credentials !== 'true') return connectionView(doc);
-    if (!hasScope(caller, 'connection:edit')) {
-      throw new HttpError(403, 'forbidden', 'include_credentials=true needs the scope connection:edit');
-    }
-    // Hand out a token that is not yet due for a refresh (the plan's own rule): refresh first if it is.
-    const due =
-      doc.status === 'active' &&
-      doc.tokenExpiresAt !== null &&
-      isRefreshDue(
-        { issuedAtMs: (doc.lastRefreshedAt ?? doc.lastAuthorizedAt).getTime(), expiresAtMs: doc.tokenExpiresAt.getTime() },
-        timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.connectionType)),
-        Date.now(),
-      );
-    const fresh = due ? owned((await refreshNow(doc)).doc, caller.accountId) : doc;
-    return { ...connectionView(fresh), credentials: readCredentials(ctx.keyRing, fresh) };
-  });
+  app.put(
+    '/connections',
+    {
+      preValidation: requireScope('connection:edit'),
+      schema: {
+        ...operation("Create new connection (adopts the flow's connection)", 'connection:edit'),
+        body: SaveConnectionBody,
+        response: { 200: SavedConnection, ...errors, ...errorResponses({ 422: 'credentials not from a flow' }) },
+      },
+    },
+    async (request) => {
+      const { body } = request;
+      const connectionId = body.credentials.connection_id;
+      if (!connectionId) throw importNotSupported();
+      const doc = await findOwned(callerOf(request).accountId, connectionId);
+      if (doc.connectionType !== body.connection_type) {
+        throw new HttpError(400, 'bad_request', `these credentials belong to connection_type "${doc.connectionType}"`);
+      }
+      checkCredentials(doc, body.credentials);
+      return saved(await rename(doc, body.connection_name));
+    },
+  );
 
-  app.post('/connections/:id/refresh', { preHandler: requireScope('connection:edit'), config: doc({ summary: 'Refresh now (coalesced)', scope: 'connection:edit', params: ConnectionIdParams, responses: { ...errors, 409: 'needs_reauth' } }) }, async (request) => {
-    const { id } = parseInput(ConnectionIdParams, request.params, 'params');
-    const caller = callerOf(request);
-    const doc = await findOwned(caller.accountId, id);
-    const refreshed = await refreshNow(doc);
-    if (refreshed.status === 'needs_reauth') {
-      throw new HttpError(409, 'needs_reauth', 'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)');
-    }
-    const fresh = owned(refreshed.doc, caller.accountId);
-    return { ...connectionView(fresh), credentials: readCredentials(ctx.keyRing, fresh) };
-  });
-
-  app.post('/connections/:id/reauthorize', { preHandler: requireScope('connection:edit'), config: doc({ summary: 'A new auth_uri for the same connection', scope: 'connection:edit', params: ConnectionIdParams, body: ReauthorizeBody, responses: { ...errors, 409: 'being deleted' } }) }, async (request) => {
-    const { id } = parseInput(ConnectionIdParams, request.params, 'params');
-    const body = parseInput(ReauthorizeBody, request.body, 'body');
-    const doc = await findOwned(callerOf(request).accountId, id);
-    await assertRedirectAllowed(ctx.store, doc.accountId, body.redirect_url);
-    const issued = await updateConnectionWorkflow(ctx, doc, reauthorizeUpdate, {
-      validitySeconds: body.validity_duration,
-      redirectUrl: body.redirect_url ?? null,
-      scopes: body.scopes ?? null,
-      connectionName: null,
-    });
-    return { pull_id: issued.pullId, auth_uri: issued.authUri, expires_at: issued.expiresAt };
-  });
-
-  app.delete('/connections/:id', { preHandler: requireScope('connection:edit'), config: doc({ summary: 'Revoke at the provider and delete', scope: 'connection:edit', params: ConnectionIdParams, responses: { ...errors, 204: 'deleted' } }) }, async (request, reply) => {
-    const { id } = parseInput(ConnectionIdParams, request.params, 'params');
-    const doc = await findOwned(callerOf(request).accountId, id);
-    await updateConnectionWorkflow(ctx, doc, disconnectUpdate);
-    return reply.code(204).send();
-  });
-
-  app.put('/connections', { preHandler: requireScope('connection:edit'), config: doc({ summary: 'Create new connection (adopts the flow\'s connection)', scope: 'connection:edit', body: SaveConnectionBody, responses: { ...errors, 422: 'credentials not from a flow' } }) }, async (request) => {
-    const body = parseInput(SaveConnectionBody, request.body, 'body');
-    const connectionId = body.credentials.connection_id;
-    if (!connectionId) throw importNotSupported();
-    const doc = await findOwned(callerOf(request).accountId, connectionId);
-    if (doc.connectionType !== body.connection_type) {
-      throw new HttpError(400, 'bad_request', `these credentials belong to connection_type "${doc.connectionType}"`);
-    }
-    checkCredentials(doc, body.credentials);
-    return saved(await rename(doc, body.connection_name));
-  });
-
-  app.put('/connections/:id', { preHandler: requireScope('connection:edit'), config: doc({ summary: 'Update connection by id (whole body)', scope: 'connection:edit', params: ConnectionIdParams, body: ReplaceConnectionBody, responses: errors }) }, async (request) => {
-    const { id } = parseInput(ConnectionIdParams, request.params, 'params');
-    const body = parseInput(ReplaceConnectionBody, request.body, 'body');
-    const doc = await findOwned(callerOf(request).accountId, id);
-    if (body.connection_type !== undefined && body.connection_type !== doc.connectionType) {
-      throw new HttpError(400, 'bad_request', `connection_type of a connection cannot change (it is "${doc.connectionType}")`);
-    }
-    if (body.credentials) checkCredentials(doc, body.credentials);
-    return saved(await rename(doc, body.connection_name));
-  });
+  app.put(
+    '/connections/:id',
+    {
+      preValidation: requireScope('connection:edit'),
+      schema: {
+        ...operation('Update connection by id (whole body)', 'connection:edit'),
+        params: ConnectionIdParams,
+        body: ReplaceConnectionBody,
+        response: { 200: SavedConnection, ...errors, ...errorResponses({ 422: 'credentials not from a flow' }) },
+      },
+    },
+    async (request) => {
+      const { body } = request;
+      const doc = await findOwned(callerOf(request).accountId, request.params.id);
+      if (body.connection_type !== undefined && body.connection_type !== doc.connectionType) {
+        throw new HttpError(400, 'bad_request', `connection_type of a connection cannot change (it is "${doc.connectionType}")`);
+      }
+      if (body.credentials) checkCredentials(doc, body.credentials);
+      return saved(await rename(doc, body.connection_name));
+    },
+  );
 };

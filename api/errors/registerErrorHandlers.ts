@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { dependencyUnavailable } from './dependencyUnavailable.js';
 import { HttpError } from './HttpError.js';
+import { validationFailure } from './validationFailure.js';
 
 const names: Record<number, string> = {
   400: 'bad_request',
@@ -21,6 +22,8 @@ const names: Record<number, string> = {
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
     if (err instanceof HttpError) return reply.code(err.statusCode).send(err.toBody());
+    const invalid = validationFailure(err);
+    if (invalid) return reply.code(400).send(invalid.toBody());
     const status = err.statusCode;
     if (status && status >= 400 && status < 500) {
       return reply.code(status).send({ error: names[status] ?? 'bad_request', message: err.message, details: { code: err.code } });

@@ -1,0 +1,76 @@
+import type { ConnectionDoc, ConnectionStatus } from '../../lib/store/documents.js';
+import { readCredentials } from '../../lib/store/readCredentials.js';
+import { setById } from '../../lib/store/setById.js';
+import { refreshUpdate } from '../../workflows/connectionMessages.js';
+import type { ApiContext } from '../ApiContext.js';
+import { HttpError, notFound } from '../errors/HttpError.js';
+import { Singleflight } from '../Singleflight.js';
+import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
+
+export const importNotSupported = () =>
+  new HttpError(
+    422,
+    'credentials_not_from_flow',
+    'credentials must be the ones POST /api/oauth2/credentials returned (with their connection_id); importing tokens obtained elsewhere is not supported yet',
+  );
+
+/** A refresh's outcome and the document read after it. */
+interface Refreshed {
+  status: ConnectionStatus;
+  doc: ConnectionDoc | null;
+}
+
+/** What the connections routes do to a caller's connection: find it, refresh it, check and rename it. */
+export function connectionAccess(ctx: ApiContext) {
+  const { connections } = ctx.store;
+  // Simultaneous requests for one connection share its read and its refresh: a burst of 1,000
+  // refreshes is one lookup, one workflow update and one read of the refreshed document.
+  const reads = new Singleflight<ConnectionDoc | null>();
+  const refreshes = new Singleflight<Refreshed>();
+
+  const findOwned = async (accountId: string, id: string): Promise<ConnectionDoc> => {
+    // By _id alone (the store's fast path); the owner and status are checked here.
+    const doc = await reads.run(id, () => connections.findOne({ _id: id }));
+    return owned(doc, accountId);
+  };
+  const owned = (doc: ConnectionDoc | null, accountId: string): ConnectionDoc => {
+    if (!doc || doc.accountId !== accountId || doc.status === 'deleted') throw notFound('connection');
+    return doc;
+  };
+  const coalesceMs = ctx.config.CONNECTFLOW_REFRESH_COALESCE_SECONDS * 1000;
+  /**
+   * Refreshes (coalesced in this process and again in the workflow), then reads the document it saved.
+   * A connection refreshed within the coalescing window is answered as stored: the workflow would
+   * answer that refresh too (same rule, judged by the document's lastRefreshedAt), without the round trip.
+   */
+  const refreshNow = async (doc: ConnectionDoc): Promise<Refreshed> => {
+    if (doc.status === 'active' && doc.lastRefreshedAt && Date.now() - doc.lastRefreshedAt.getTime() < coalesceMs) {
+      return { status: doc.status, doc };
+    }
+    return refreshes.run(doc._id, async () => {
+      const { status } = await updateConnectionWorkflow(ctx, doc, refreshUpdate);
+      // Read after the refresh settled (never joining a read begun before it): the new tokens.
+      return { status, doc: await connections.findOne({ _id: doc._id }) };
+    });
+  };
+
+  /** The credentials must be this connection's own (same id, same tokens when given). */
+  const checkCredentials = (doc: ConnectionDoc, credentials: { connection_id?: string; access_token?: string; refresh_token?: string }) => {
+    if (credentials.connection_id !== undefined && credentials.connection_id !== doc._id) throw importNotSupported();
+    if (credentials.access_token === undefined && credentials.refresh_token === undefined) return;
+    const stored = readCredentials(ctx.keyRing, doc);
+    const sameAccess = credentials.access_token === undefined || credentials.access_token === stored.access_token;
+    const sameRefresh = credentials.refresh_token === undefined || credentials.refresh_token === stored.refresh_token;
+    if (!sameAccess || !sameRefresh) throw importNotSupported();
+  };
+
+  const rename = async (doc: ConnectionDoc, name: string): Promise<ConnectionDoc> => {
+    const now = new Date();
+    await setById(connections, doc._id, { $set: { name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now } });
+    return { ...doc, name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now };
+  };
+
+  const saved = (doc: ConnectionDoc) => ({ _id: doc._id, cross_id: doc._id, connection_name: doc.name, message: 'connection saved' });
+
+  return { findOwned, owned, refreshNow, checkCredentials, rename, saved };
+}
