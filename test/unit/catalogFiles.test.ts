@@ -14,6 +14,7 @@ import {
   templateNames,
 } from '../../lib/providers/catalogFileSchema.js';
 import { loadCatalogFiles, parseCatalogFile } from '../../lib/providers/loadCatalogFiles.js';
+import { PROVIDERS_DOC, renderProvidersDoc } from '../../scripts/writeProvidersDoc.js';
 
 const catalogDir = fileURLToPath(new URL('../../catalog/', import.meta.url));
 const fileNames = (await readdir(catalogDir)).sort();
@@ -32,6 +33,10 @@ describe('catalog/', () => {
   it('every file parses and validates', () => {
     expect(loaded.problems).toEqual([]);
     expect(loaded.entries.map((e) => `${e.id}.yaml`)).toEqual(yamlFiles);
+  });
+
+  it('docs/providers.md is current (npm run docs:providers)', async () => {
+    expect(await readFile(PROVIDERS_DOC, 'utf8')).toBe(renderProvidersDoc(loaded.entries));
   });
 
   it('ids are unique and equal to the file names', () => {
