@@ -3,11 +3,11 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { EncryptionCodec } from '../../lib/temporal/encryptionCodec.js';
 import type { ApiContext } from '../ApiContext.js';
-import { callerOf, requireScope, tokenAuthenticator } from '../auth/authenticate.js';
+import { CODEC_SESSION_SECONDS, startCodecSession } from '../../lib/store/codecSessions.js';
 import { parseInput } from '../errors/parseInput.js';
 import { doc } from '../openapi/routeDoc.js';
+import { CODEC_COOKIE, operatorAuthenticator } from './operatorAuth.js';
 
-const COOKIE = 'cf_codec';
 const base64 = z.string().max(4_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/);
 const DecodeBody = z.object({
   payloads: z
@@ -17,14 +17,16 @@ const DecodeBody = z.object({
 
 /**
  * The codec server of the Temporal Web UI (`--ui-codec-endpoint <api>/codec`): an operator with an
- * `account:admin` API token reads decrypted payloads in the UI. The UI calls from its own origin
- * with the operator's session cookie (set once with the form at GET /codec/session).
+ * operator token (any account's payloads: an operator power, no account token has it) reads decrypted
+ * payloads in the UI. The UI calls from its own origin with a session cookie (a random, expiring id
+ * from the form at GET /codec/session, stored hashed; never the token).
  */
 export const codecRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   await app.register(formbody);
   const codec = new EncryptionCodec(ctx.keyRing);
   const uiOrigin = ctx.config.CONNECTFLOW_TEMPORAL_UI_ORIGIN;
-  const authenticate = tokenAuthenticator(ctx.store);
+  const operators = operatorAuthenticator(ctx.store);
+  const secure = ctx.config.PUBLIC_BASE_URL.startsWith('https:') ? '; Secure' : '';
 
   const cors = (request: FastifyRequest, reply: FastifyReply) => {
     if (uiOrigin && request.headers.origin === uiOrigin) {
@@ -42,17 +44,12 @@ export const codecRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   app.post(
     '/codec/decode',
     {
-      config: doc({ summary: 'Temporal UI codec server: decode payloads', scope: 'account:admin', body: DecodeBody, responses: { 401: 'no session', 403: 'missing scope' } }),
-      preHandler: [
-        async (request) => {
-          const cookieToken = readCookie(request.headers.cookie, COOKIE);
-          await authenticate(request, cookieToken);
-        },
-        requireScope('account:admin'),
-      ],
+      config: doc({ summary: 'Temporal UI codec server: decode payloads', scope: 'operator', body: DecodeBody, responses: { 401: 'no session', 403: 'not an operator token' } }),
+      preHandler: async (request) => {
+        await operators.request(request);
+      },
     },
     async (request) => {
-      callerOf(request);
       const body = parseInput(DecodeBody, request.body, 'body');
       const decoded = await codec.decode(
         body.payloads.map((p) => ({
@@ -72,25 +69,17 @@ export const codecRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   app.get('/codec/session', async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>connectflow · Temporal UI decoding</title></head>
 <body style="font-family:system-ui;max-width:36rem;margin:4rem auto"><h1>Decode payloads in the Temporal UI</h1>
-<p>Paste an API token with the scope <code>account:admin</code>. This browser then gets a session cookie the Temporal UI's codec calls carry.</p>
+<p>Paste an operator token (<code>npm run token -- create --operator</code>). This browser then gets a session cookie the Temporal UI's codec calls carry.</p>
 <form method="post" action="/codec/session"><input name="token" type="password" size="50" autocomplete="off" required> <button type="submit">Start session</button></form></body></html>`),
   );
 
   app.post('/codec/session', async (request, reply) => {
     const { token } = parseInput(z.object({ token: z.string().min(10).max(200) }), request.body, 'body');
-    await authenticate(request, token);
-    await requireScope('account:admin')(request, reply);
+    const operator = await operators.token(request, token);
+    const sessionId = await startCodecSession(ctx.store, operator._id);
     return reply
-      .header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=28800`)
+      .header('set-cookie', `${CODEC_COOKIE}=${sessionId}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=${CODEC_SESSION_SECONDS}${secure}`)
       .type('text/html; charset=utf-8')
       .send('<!doctype html><p>Session started: the Temporal UI can now decode payloads in this browser for 8 hours.</p>');
   });
 };
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(';') ?? []) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
-  }
-  return undefined;
-}
