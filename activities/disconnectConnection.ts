@@ -43,6 +43,9 @@ export async function disconnectConnection(
       if (!final) throw ApplicationFailure.retryable(`revocation failed: ${(err as Error).message}`, 'revocation_failed');
       await recordConnectionEventOnce(ctx, doc, 'connection.revocation_failed', { message: (err as Error).message, attempts: attempt });
     }
+  } else {
+    // Past the revocation attempts (e.g. MongoDB failed them): delete without revoking, and say so once.
+    await recordConnectionEventOnce(ctx, doc, 'connection.revocation_failed', { message: `not revoked within ${REVOCATION_ATTEMPTS} attempts`, attempts: attempt });
   }
   await recordConnectionEventOnce(ctx, doc, 'connection.deleted', { revoked });
   await connections.findOneAndDelete({ _id: doc._id });
