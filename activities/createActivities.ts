@@ -1,3 +1,4 @@
+import { activityInfo, cancellationSignal } from '@temporalio/activity';
 import type { ActivityContext } from './activityContext.js';
 import { createAuthorizationRequest, type CreateAuthorizationRequestInput } from './createAuthorizationRequest.js';
 import { disconnectConnection } from './disconnectConnection.js';
@@ -17,7 +18,8 @@ export function createActivities(ctx: ActivityContext) {
       markRequestFailed(ctx, requestId, error),
     refreshTokens: (input: { connectionId: string }) => refreshTokens(ctx, input),
     recordRefreshThrottled: (input: Parameters<typeof recordRefreshThrottled>[1]) => recordRefreshThrottled(ctx, input),
-    disconnectConnection: (input: { connectionId: string }) => disconnectConnection(ctx, input),
+    disconnectConnection: (input: { connectionId: string }) =>
+      disconnectConnection(ctx, input, { attempt: activityInfo().attempt, signal: cancellationSignal() }),
     restartMissingConnectionWorkflows: () => restartMissingConnectionWorkflows(ctx),
   };
 }

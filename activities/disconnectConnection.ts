@@ -1,64 +1,81 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
 import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAuthorizationServer.js';
+import type { ConnectionDoc } from '../lib/store/documents.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
 import type { ActivityContext } from './activityContext.js';
 import { providerForActivity } from './providerForActivity.js';
-import { recordConnectionEvent } from './recordConnectionEvent.js';
+import { recordConnectionEventOnce } from './recordConnectionEvent.js';
 import { setById } from '../lib/store/setById.js';
 
-const REVOCATION_ATTEMPTS = 3;
+/** Revocation is tried on this many activity attempts (Temporal's retries: the only retry layer). */
+export const REVOCATION_ATTEMPTS = 3;
+
+/** The running activity attempt: its number and the signal Temporal aborts when it is cancelled or times out. */
+export interface AttemptContext {
+  attempt: number;
+  signal: AbortSignal;
+}
 
 /**
  * DELETE: revokes the refresh and access tokens at the provider (RFC 7009) when it has a revocation
- * endpoint, then deletes the connection. A provider that keeps failing is recorded as an event and
- * does not keep the user's delete from happening. Idempotent.
+ * endpoint, then deletes the connection. One provider call per token per attempt, all under one
+ * deadline and the activity's cancellation; an unreachable provider fails the attempt (Temporal
+ * retries it) until the last revocation attempt, which records the failure and deletes anyway.
+ * Idempotent: each event is written once per connection.
  */
-export async function disconnectConnection(ctx: ActivityContext, input: { connectionId: string }): Promise<{ revoked: boolean }> {
+export async function disconnectConnection(
+  ctx: ActivityContext,
+  input: { connectionId: string },
+  { attempt, signal }: AttemptContext,
+): Promise<{ revoked: boolean }> {
   const { connections } = ctx.store;
   const doc = await connections.findOne({ _id: input.connectionId });
   if (!doc) return { revoked: false };
   await setById(connections, doc._id, { $set: { status: 'deleted', updatedAt: new Date() } });
 
   let revoked = false;
-  try {
-    const { entry, as, client, clientAuth } = await providerForActivity(ctx, doc.connectionType);
-    if (as.revocation_endpoint) {
-      const credentials = readCredentials(ctx.keyRing, doc);
-      const tokens = [
-        ...(credentials.refresh_token ? [{ token: credentials.refresh_token, hint: 'refresh_token' }] : []),
-        { token: credentials.access_token, hint: 'access_token' },
-      ];
-      for (const { token, hint } of tokens) await revokeWithRetries(as, client, clientAuth, token, hint, requestOptions(entry, providerTimeoutMs(ctx.timing.activityTimeoutSeconds)));
-      revoked = true;
+  if (attempt <= REVOCATION_ATTEMPTS) {
+    try {
+      revoked = await revokeTokens(ctx, doc, signal);
+    } catch (err) {
+      const final = attempt >= REVOCATION_ATTEMPTS || (err instanceof ApplicationFailure && err.nonRetryable);
+      if (!final) throw ApplicationFailure.retryable(`revocation failed: ${(err as Error).message}`, 'revocation_failed');
+      await recordConnectionEventOnce(ctx, doc, 'connection.revocation_failed', { message: (err as Error).message, attempts: attempt });
     }
-  } catch (err) {
-    await recordConnectionEvent(ctx, doc, 'connection.revocation_failed', { message: (err as Error).message });
+  } else {
+    // Past the revocation attempts (e.g. MongoDB failed them): delete without revoking, and say so once.
+    await recordConnectionEventOnce(ctx, doc, 'connection.revocation_failed', { message: `not revoked within ${REVOCATION_ATTEMPTS} attempts`, attempts: attempt });
   }
-  await recordConnectionEvent(ctx, doc, 'connection.deleted', { revoked });
+  await recordConnectionEventOnce(ctx, doc, 'connection.deleted', { revoked });
   await connections.findOneAndDelete({ _id: doc._id });
   return { revoked };
 }
 
-async function revokeWithRetries(
-  as: oauth.AuthorizationServer,
-  client: oauth.Client,
-  clientAuth: oauth.ClientAuth,
-  token: string,
-  hint: string,
-  options: ReturnType<typeof requestOptions>,
-): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+/** Revokes the refresh token, then the access token; false when the provider has no revocation endpoint. */
+async function revokeTokens(ctx: ActivityContext, doc: ConnectionDoc, cancelled: AbortSignal): Promise<boolean> {
+  const { entry, as, client, clientAuth } = await providerForActivity(ctx, doc.connectionType);
+  if (!as.revocation_endpoint) return false;
+  const credentials = readCredentials(ctx.keyRing, doc);
+  const tokens = [
+    ...(credentials.refresh_token ? [{ token: credentials.refresh_token, hint: 'refresh_token' }] : []),
+    { token: credentials.access_token, hint: 'access_token' },
+  ];
+  // One deadline for both calls, ending well before the activity's own timeout.
+  const signal = AbortSignal.any([cancelled, AbortSignal.timeout(providerTimeoutMs(ctx.timing.activityTimeoutSeconds))]);
+  for (const { token, hint } of tokens) {
+    const response = await oauth.revocationRequest(as, client, clientAuth, token, {
+      ...requestOptions(entry),
+      signal,
+      additionalParameters: { token_type_hint: hint },
+    });
+    if (response.status >= 500) throw new Error(`revocation endpoint answered ${response.status}`);
     try {
-      const response = await oauth.revocationRequest(as, client, clientAuth, token, {
-        ...options,
-        signal: AbortSignal.timeout(10_000),
-        additionalParameters: { token_type_hint: hint },
-      });
       await oauth.processRevocationResponse(response);
-      return;
     } catch (err) {
-      if (attempt >= REVOCATION_ATTEMPTS) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+      // A 4xx (e.g. invalid_client) will not change on a retry.
+      throw ApplicationFailure.nonRetryable((err as Error).message, 'revocation_refused');
     }
   }
+  return true;
 }

@@ -27,7 +27,10 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
 
 /** The Fastify app: the public callback, and everything else under /api behind a Bearer token. */
 export async function buildApp(ctx: ApiContext, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? loggerOptions(ctx.config.LOG_LEVEL), trustProxy: false });
+  const trust = ctx.config.CONNECTFLOW_TRUST_PROXY;
+  // A hop count as the function Fastify makes of it (its types take only the other forms).
+  const trustProxy = typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
+  const app = Fastify({ logger: options.logger ?? loggerOptions(ctx.config.LOG_LEVEL), trustProxy });
   registerErrorHandlers(app);
   useZodSchemas(app);
   await registerApiDocs(app);

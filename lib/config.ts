@@ -51,6 +51,24 @@ export const ConfigSchema = z.object({
   CONNECTFLOW_TEMPORAL_UI_ORIGIN: z.url().optional(),
   /** Callback requests allowed per client IP per minute. */
   CONNECTFLOW_CALLBACK_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  /**
+   * Proxies in front of the API whose X-Forwarded-For is believed (per-IP callback limit, logs): a hop
+   * count, or a comma list of IPs/CIDRs; unset = none, the peer's address is the client's.
+   */
+  CONNECTFLOW_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || undefined)
+    .pipe(
+      z.union([
+        z.undefined().transform(() => false as const),
+        z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(100)),
+        z
+          .string()
+          .transform((list) => list.split(',').map((item) => item.trim()))
+          .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()])).min(1)),
+      ]),
+    ),
   /** Extra catalog entries (JSON array), e.g. any OIDC/RFC 8414 provider by issuer URL alone. */
   CONNECTFLOW_EXTRA_PROVIDERS: z.string().optional(),
 });

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../lib/config.js';
-import { createApiToken } from '../lib/store/createApiToken.js';
+import { createApiToken, createOperatorToken } from '../lib/store/createApiToken.js';
 import { openStore } from '../lib/store/openStore.js';
 import { startStack } from './stack/startStack.js';
 
@@ -34,10 +34,13 @@ void stack.api.exited.then((code) => !stopping && console.error(`API exited (${c
 
 const marker = join(dataDir, 'first-token-issued');
 let tokenLine = 'TOKEN=<the token printed by your first npm start, or: npm run token -- create --account demo --scopes connection:read,connection:edit>';
+let operatorLine = 'the operator token printed by your first npm start, or: npm run token -- create --operator';
 if (!existsSync(marker)) {
   const store = await openStore({ ...loadConfig(stack.appEnv) });
   const { token } = await createApiToken(store, { accountId: 'demo', scopes: ['connection:read', 'connection:edit', 'account:admin'], name: 'first token' });
+  const operator = await createOperatorToken(store, { name: 'first operator token' });
   await store.close();
+  operatorLine = `operator token ${operator.token}; shown once, keep it`;
   writeFileSync(marker, new Date().toISOString() + '\n');
   tokenLine = `TOKEN=${token}   # account "demo"; shown once, keep it`;
 }
@@ -51,7 +54,8 @@ connectflow is running
   MongoDB        ${stack.mongoUri}
   Demo provider  ${stack.provider.issuer}   (log in with any name and password)
   Logs           ${dataDir}/logs/
-  UI decoding    ${api}/codec/session   (paste an account:admin token to read payloads in the Temporal UI)
+  UI decoding    ${api}/codec/session   (paste an operator token to read payloads in the Temporal UI:
+                 ${operatorLine})
 
 Walkthrough (the Rivery OAuth2 flow):
   ${tokenLine}

@@ -1,20 +1,22 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.js';
-import { createApiToken, parseScopes, revokeApiToken } from '../lib/store/createApiToken.js';
+import { createApiToken, createOperatorToken, parseScopes, revokeApiToken } from '../lib/store/createApiToken.js';
 import { openStore } from '../lib/store/openStore.js';
 
 const usage = `usage: npm run token -- create --account <accountId> --scopes connection:read,connection:edit[,account:admin] [--name <name>]
-       npm run token -- list --account <accountId>
+       npm run token -- create --operator [--name <name>]   (decodes any account's payloads at /codec)
+       npm run token -- list --account <accountId> | --operator
        npm run token -- revoke --id <tokenId>`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { account: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' } },
+  options: { account: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' }, operator: { type: 'boolean' } },
 });
 const command = positionals[0];
 const valid =
-  (command === 'create' && values.account && values.scopes) ||
-  (command === 'list' && values.account) ||
+  (command === 'create' && values.account && values.scopes && !values.operator) ||
+  (command === 'create' && values.operator && !values.account && !values.scopes) ||
+  (command === 'list' && (values.account || values.operator)) ||
   (command === 'revoke' && values.id);
 if (!valid) {
   console.error(usage);
@@ -22,7 +24,10 @@ if (!valid) {
 }
 const store = await openStore(loadConfig());
 try {
-  if (command === 'create') {
+  if (command === 'create' && values.operator) {
+    const { token, tokenId } = await createOperatorToken(store, { name: values.name ?? 'cli' });
+    console.log(`operator token ${tokenId} (decodes every account's payloads; shown once, keep it safe):\n${token}`);
+  } else if (command === 'create') {
     const { token, tokenId } = await createApiToken(store, {
       accountId: values.account!,
       scopes: parseScopes(values.scopes!),
@@ -30,7 +35,7 @@ try {
     });
     console.log(`API token ${tokenId} for account ${values.account} (shown once, keep it safe):\n${token}`);
   } else if (command === 'list') {
-    for (const t of await store.apiTokens.find({ accountId: values.account! }).toArray()) {
+    for (const t of await store.apiTokens.find({ accountId: values.operator ? null : values.account! }).toArray()) {
       const state = t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : `last used ${t.lastUsedAt?.toISOString() ?? 'never'}`;
       console.log(`${t.tokenId}\t${t.name}\t${t.scopes.join(',')}\tcreated ${t.createdAt.toISOString()}\t${state}`);
     }

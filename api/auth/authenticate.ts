@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { secretHash } from '../../lib/crypto/secretHash.js';
 import type { ApiScope, ApiTokenDoc } from '../../lib/store/documents.js';
@@ -23,11 +22,11 @@ const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]{10,200})\s*$/i;
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
- * Resolves an API token (from `Authorization: Bearer`, or given) to its account: looked up by its
- * SHA-256 hash, compared again in constant time, revoked tokens refused from the next request on.
- * Simultaneous requests with one token share one lookup (a burst of 1,000 is one read, not 1,000);
- * nothing is cached past that read, so a request that joins a lookup begun before a revocation
- * landed (at most one store round trip earlier) is the only one that can still pass.
+ * Resolves an API token (from `Authorization: Bearer`, or given) to its stored document: looked up by
+ * its SHA-256 hash (timing of that lookup reveals nothing of the token), revoked tokens refused (401)
+ * from the next request on. Simultaneous requests with one token share one lookup (a burst of 1,000 is
+ * one read, not 1,000); nothing is cached past that read, so a request that joins a lookup begun before
+ * a revocation landed (at most one store round trip earlier) is the only one that can still pass.
  */
 export function tokenAuthenticator(store: Store) {
   const lookups = new Singleflight<ApiTokenDoc | null>();
@@ -42,27 +41,34 @@ export function tokenAuthenticator(store: Store) {
     }
     return found;
   };
-  return async (request: FastifyRequest, given?: string): Promise<void> => {
+  /** By the token's hash (a codec session keeps only that). */
+  const byHash = async (request: FastifyRequest, tokenHash: string): Promise<ApiTokenDoc> => {
+    const found = await lookups.run(tokenHash, () => lookUp(tokenHash, request));
+    if (!found || found.revokedAt) throw new HttpError(401, 'unauthorized', 'unknown or revoked API token');
+    return found;
+  };
+  const byToken = async (request: FastifyRequest, given?: string): Promise<ApiTokenDoc> => {
     const header = request.headers.authorization;
     const token = given ?? (typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined);
     if (!token) throw new HttpError(401, 'unauthorized', 'missing or malformed Authorization: Bearer <api token>');
-    const tokenHash = secretHash(token);
-    const found = await lookups.run(tokenHash, () => lookUp(tokenHash, request));
-    if (!found || found.revokedAt || !timingSafeEqual(Buffer.from(found._id), Buffer.from(tokenHash))) {
-      throw new HttpError(401, 'unauthorized', 'unknown or revoked API token');
-    }
+    return byHash(request, secretHash(token));
+  };
+  return { byToken, byHash };
+}
+
+/** onRequest hook for /api: the Bearer API token names the calling account (operator tokens have none). */
+export function authenticate(store: Store) {
+  const tokens = tokenAuthenticator(store);
+  return async (request: FastifyRequest): Promise<void> => {
+    const found = await tokens.byToken(request);
+    if (found.accountId === null) throw new HttpError(403, 'forbidden', 'an operator token decodes payloads at /codec only');
     request.caller = { accountId: found.accountId, scopes: found.scopes };
   };
 }
 
-/** onRequest hook for /api: the Bearer API token names the calling account. */
-export function authenticate(store: Store) {
-  const authenticateToken = tokenAuthenticator(store);
-  return async (request: FastifyRequest): Promise<void> => authenticateToken(request);
-}
-
-/** `connection:edit` includes `connection:read`; `account:admin` includes both. */
+/** `connection:edit` includes `connection:read`; `account:admin` includes both; nothing includes `operator`. */
 export function hasScope(caller: Caller, scope: ApiScope): boolean {
+  if (scope === 'operator') return caller.scopes.includes('operator');
   if (caller.scopes.includes(scope) || caller.scopes.includes('account:admin')) return true;
   return scope === 'connection:read' && caller.scopes.includes('connection:edit');
 }

@@ -4,11 +4,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { EncryptionCodec } from '../../lib/temporal/encryptionCodec.js';
 import type { ApiContext } from '../ApiContext.js';
-import { callerOf, requireScope, tokenAuthenticator } from '../auth/authenticate.js';
 import { errorResponses } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
+import { CODEC_SESSION_SECONDS, startCodecSession } from '../../lib/store/codecSessions.js';
+import { CODEC_COOKIE, operatorAuthenticator } from './operatorAuth.js';
 
-const COOKIE = 'cf_codec';
 const base64 = z.string().max(4_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/);
 const DecodeBody = z.object({
   payloads: z
@@ -20,14 +20,16 @@ const SessionBody = z.object({ token: z.string().min(10).max(200) });
 
 /**
  * The codec server of the Temporal Web UI (`--ui-codec-endpoint <api>/codec`): an operator with an
- * `account:admin` API token reads decrypted payloads in the UI. The UI calls from its own origin
- * with the operator's session cookie (set once with the form at GET /codec/session).
+ * operator token (any account's payloads: an operator power, no account token has it) reads decrypted
+ * payloads in the UI. The UI calls from its own origin with a session cookie (a random, expiring id
+ * from the form at GET /codec/session, stored hashed; never the token).
  */
 export const codecRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   await app.register(formbody);
   const codec = new EncryptionCodec(ctx.keyRing);
   const uiOrigin = ctx.config.CONNECTFLOW_TEMPORAL_UI_ORIGIN;
-  const authenticate = tokenAuthenticator(ctx.store);
+  const operators = operatorAuthenticator(ctx.store);
+  const secure = ctx.config.PUBLIC_BASE_URL.startsWith('https:') ? '; Secure' : '';
 
   const cors = (request: FastifyRequest, reply: FastifyReply) => {
     if (uiOrigin && request.headers.origin === uiOrigin) {
@@ -46,21 +48,16 @@ export const codecRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
     '/codec/decode',
     {
       schema: {
-        ...operation('Temporal UI codec server: decode payloads', 'account:admin'),
+        ...operation('Temporal UI codec server: decode payloads', 'operator'),
         body: DecodeBody,
-        response: { 200: Decoded, ...errorResponses({ 400: 'bad input', 401: 'no session', 403: 'missing scope' }) },
+        response: { 200: Decoded, ...errorResponses({ 400: 'bad input', 401: 'no session', 403: 'not an operator token' }) },
       },
       // Authenticated before the body is validated, as every other route.
-      preValidation: [
-        async (request) => {
-          const cookieToken = readCookie(request.headers.cookie, COOKIE);
-          await authenticate(request, cookieToken);
-        },
-        requireScope('account:admin'),
-      ],
+      preValidation: async (request) => {
+        await operators.request(request);
+      },
     },
     async (request) => {
-      callerOf(request);
       const decoded = await codec.decode(
         request.body.payloads.map((p) => ({
           metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
@@ -79,7 +76,7 @@ export const codecRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
   app.get('/codec/session', { schema: operation('Temporal UI codec server: the form that starts a session (HTML)') }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>connectflow · Temporal UI decoding</title></head>
 <body style="font-family:system-ui;max-width:36rem;margin:4rem auto"><h1>Decode payloads in the Temporal UI</h1>
-<p>Paste an API token with the scope <code>account:admin</code>. This browser then gets a session cookie the Temporal UI's codec calls carry.</p>
+<p>Paste an operator token (<code>npm run token -- create --operator</code>). This browser then gets a session cookie the Temporal UI's codec calls carry.</p>
 <form method="post" action="/codec/session"><input name="token" type="password" size="50" autocomplete="off" required> <button type="submit">Start session</button></form></body></html>`),
   );
 
@@ -90,25 +87,16 @@ export const codecRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
         ...operation('Temporal UI codec server: start a session cookie (form body, HTML answer)'),
         consumes: ['application/x-www-form-urlencoded'],
         body: SessionBody,
-        response: { 200: z.string().describe('an HTML page'), ...errorResponses({ 400: 'bad input', 401: 'unknown token', 403: 'missing scope' }) },
+        response: { 200: z.string().describe('an HTML page'), ...errorResponses({ 400: 'bad input', 401: 'unknown token', 403: 'not an operator token' }) },
       },
     },
     async (request, reply) => {
-      const { token } = request.body;
-      await authenticate(request, token);
-      await requireScope('account:admin')(request, reply);
+      const operator = await operators.token(request, request.body.token);
+      const sessionId = await startCodecSession(ctx.store, operator._id);
       return reply
-        .header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=28800`)
+        .header('set-cookie', `${CODEC_COOKIE}=${sessionId}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=${CODEC_SESSION_SECONDS}${secure}`)
         .type('text/html; charset=utf-8')
         .send('<!doctype html><p>Session started: the Temporal UI can now decode payloads in this browser for 8 hours.</p>');
     },
   );
 };
-
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(';') ?? []) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
-  }
-  return undefined;
-}

@@ -10,6 +10,7 @@ export function parseScopes(list: string): ApiScope[] {
     }
   }
   if (scopes.length === 0) throw new Error('at least one scope is needed');
+  if (scopes.includes('operator')) throw new Error('operator tokens belong to no account: create one with --operator');
   return scopes as ApiScope[];
 }
 
@@ -19,6 +20,19 @@ export async function createApiToken(
   input: { accountId: string; scopes: ApiScope[]; name: string },
 ): Promise<{ token: string; tokenId: string }> {
   if (!/^[A-Za-z0-9_.@-]{1,100}$/.test(input.accountId)) throw new Error('account ids are 1-100 characters of A-Z a-z 0-9 _ . @ -');
+  if (input.scopes.includes('operator')) throw new Error('operator tokens belong to no account (createOperatorToken)');
+  return insertToken(store, input);
+}
+
+/** Creates an operator token (scope `operator`, no account): decodes any account's Temporal payloads at /codec. */
+export function createOperatorToken(store: Store, input: { name: string }): Promise<{ token: string; tokenId: string }> {
+  return insertToken(store, { accountId: null, scopes: ['operator'], name: input.name });
+}
+
+async function insertToken(
+  store: Store,
+  input: { accountId: string | null; scopes: ApiScope[]; name: string },
+): Promise<{ token: string; tokenId: string }> {
   const token = `cf_${randomSecret(32)}`;
   const tokenId = `tok_${randomSecret(9)}`;
   await store.apiTokens.insertOne({

@@ -55,19 +55,30 @@ export interface OAuthRequestDoc {
   updatedAt: Date;
 }
 
-export const API_SCOPES = ['connection:read', 'connection:edit', 'account:admin'] as const;
+/** `operator` (decoding Temporal payloads at /codec) belongs to no account and implies no other scope. */
+export const API_SCOPES = ['connection:read', 'connection:edit', 'account:admin', 'operator'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export interface ApiTokenDoc {
   _id: string; // secretHash(token)
   /** a public handle to list and revoke the token by (not the token) */
   tokenId: string;
-  accountId: string;
+  /** null for an operator token (scope `operator`, no account) */
+  accountId: string | null;
   scopes: ApiScope[];
   name: string;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt?: Date;
+}
+
+/** A Temporal UI decoding session: the cookie holds the random id, stored only as its hash. */
+export interface CodecSessionDoc {
+  _id: string; // secretHash(session id)
+  /** the operator token it was started with (its hash): revoking the token ends the session */
+  tokenHash: string;
+  createdAt: Date;
+  expiresAt: Date;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
 import type { Config } from '../config.js';
-import type { AccountDoc, ApiTokenDoc, CallbackClaimDoc, ConnectionDoc, ConnectionEventDoc, OAuthRequestDoc } from './documents.js';
+import type { AccountDoc, ApiTokenDoc, CallbackClaimDoc, CodecSessionDoc, ConnectionDoc, ConnectionEventDoc, OAuthRequestDoc } from './documents.js';
 
 export interface Store {
   client: MongoClient;
@@ -10,6 +10,7 @@ export interface Store {
   callbackClaims: Collection<CallbackClaimDoc>;
   apiTokens: Collection<ApiTokenDoc>;
   events: Collection<ConnectionEventDoc>;
+  codecSessions: Collection<CodecSessionDoc>;
   accounts: Collection<AccountDoc>;
   close(): Promise<void>;
 }
@@ -28,6 +29,7 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     callbackClaims: db.collection<CallbackClaimDoc>('callback_claims'),
     apiTokens: db.collection<ApiTokenDoc>('api_tokens'),
     events: db.collection<ConnectionEventDoc>('events'),
+    codecSessions: db.collection<CodecSessionDoc>('codec_sessions'),
     accounts: db.collection<AccountDoc>('accounts'),
     close: () => client.close(),
   };
