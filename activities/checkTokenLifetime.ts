@@ -30,8 +30,15 @@ export async function checkTokenLifetime(
   const stated = typeof raw === 'number' ? raw : typeof raw === 'string' && NUMERIC.test(raw) ? Number(raw) : NaN;
   const shown = String(raw).slice(0, 40);
   if (Number.isFinite(stated) && stated >= minSeconds) return { response, problem: null };
-  if (Number.isFinite(stated) && stated > 0) return { response, problem: { expires_in: shown, reason: 'below_minimum' } };
+  if (Number.isFinite(stated) && stated > 0)
+    return { response, problem: { expires_in: shown, reason: 'below_minimum' } };
   json.expires_in = 0;
-  const problem: TokenLifetimeProblem = { expires_in: shown, reason: Number.isFinite(stated) ? 'not_positive' : 'not_a_number' };
-  return { response: new Response(JSON.stringify(json), { status: response.status, headers: response.headers }), problem };
+  const problem: TokenLifetimeProblem = {
+    expires_in: shown,
+    reason: Number.isFinite(stated) ? 'not_positive' : 'not_a_number',
+  };
+  return {
+    response: new Response(JSON.stringify(json), { status: response.status, headers: response.headers }),
+    problem,
+  };
 }

@@ -12,7 +12,8 @@ import { restartMissingConnectionWorkflows } from './restartMissingConnectionWor
 export function createActivities(ctx: ActivityContext) {
   return {
     createAuthorizationRequest: (input: CreateAuthorizationRequestInput) => createAuthorizationRequest(ctx, input),
-    exchangeCodeAndSave: (input: { requestId: string; callback: CallbackParameters }) => exchangeCodeAndSave(ctx, input),
+    exchangeCodeAndSave: (input: { requestId: string; callback: CallbackParameters }) =>
+      exchangeCodeAndSave(ctx, input),
     markRequestExpired: (requestId: string) => markRequestExpired(ctx, requestId),
     markRequestFailed: (requestId: string, error: { error: string; error_description: string | null }) =>
       markRequestFailed(ctx, requestId, error),

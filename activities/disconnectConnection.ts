@@ -40,12 +40,19 @@ export async function disconnectConnection(
       revoked = await revokeTokens(ctx, doc, signal);
     } catch (err) {
       const final = attempt >= REVOCATION_ATTEMPTS || (err instanceof ApplicationFailure && err.nonRetryable);
-      if (!final) throw ApplicationFailure.retryable(`revocation failed: ${(err as Error).message}`, 'revocation_failed');
-      await recordConnectionEventOnce(ctx, doc, 'connection.revocation_failed', { message: (err as Error).message, attempts: attempt });
+      if (!final)
+        throw ApplicationFailure.retryable(`revocation failed: ${(err as Error).message}`, 'revocation_failed');
+      await recordConnectionEventOnce(ctx, doc, 'connection.revocation_failed', {
+        message: (err as Error).message,
+        attempts: attempt,
+      });
     }
   } else {
     // Past the revocation attempts (e.g. MongoDB failed them): delete without revoking, and say so once.
-    await recordConnectionEventOnce(ctx, doc, 'connection.revocation_failed', { message: `not revoked within ${REVOCATION_ATTEMPTS} attempts`, attempts: attempt });
+    await recordConnectionEventOnce(ctx, doc, 'connection.revocation_failed', {
+      message: `not revoked within ${REVOCATION_ATTEMPTS} attempts`,
+      attempts: attempt,
+    });
   }
   await recordConnectionEventOnce(ctx, doc, 'connection.deleted', { revoked });
   await connections.findOneAndDelete({ _id: doc._id });
@@ -62,7 +69,10 @@ async function revokeTokens(ctx: ActivityContext, doc: ConnectionDoc, cancelled:
     { token: credentials.access_token, hint: 'access_token' },
   ];
   // One deadline for both calls, ending well before the activity's own timeout.
-  const signal = AbortSignal.any([cancelled, AbortSignal.timeout(providerTimeoutMs(ctx.timing.activityTimeoutSeconds))]);
+  const signal = AbortSignal.any([
+    cancelled,
+    AbortSignal.timeout(providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
+  ]);
   for (const { token, hint } of tokens) {
     const response = await oauth.revocationRequest(as, client, clientAuth, token, {
       ...requestOptions(entry),

@@ -34,7 +34,8 @@ export interface ProviderErrorDetails {
 
 const INTERRUPTED: ProviderErrorDetails = {
   error: 'exchange_interrupted',
-  error_description: 'The code exchange was interrupted after the code was sent to the provider; please authorize again.',
+  error_description:
+    'The code exchange was interrupted after the code was sent to the provider; please authorize again.',
 };
 
 /** Errors raised before a connection to the provider existed: the request certainly never reached it. */
@@ -51,7 +52,10 @@ const finalFailure = (details: ProviderErrorDetails): ApplicationFailure =>
     details,
   );
 
-type ClockFields = Pick<ConnectionDoc, 'lastAuthorizedAt' | 'lastRefreshedAt' | 'tokenExpiresAt' | 'refreshTokenExpiresAt'>;
+type ClockFields = Pick<
+  ConnectionDoc,
+  'lastAuthorizedAt' | 'lastRefreshedAt' | 'tokenExpiresAt' | 'refreshTokenExpiresAt'
+>;
 
 /** The token clock of a stored connection: its tokens were issued at its last refresh or authorization. */
 export const tokenClockOf = (doc: ClockFields): TokenClock => ({
@@ -60,7 +64,10 @@ export const tokenClockOf = (doc: ClockFields): TokenClock => ({
   refreshTokenExpiresAt: doc.refreshTokenExpiresAt?.toISOString() ?? null,
 });
 
-const summary = (ctx: ActivityContext, doc: Pick<ConnectionDoc, '_id' | 'connectionType'> & ClockFields): SavedConnection => ({
+const summary = (
+  ctx: ActivityContext,
+  doc: Pick<ConnectionDoc, '_id' | 'connectionType'> & ClockFields,
+): SavedConnection => ({
   connectionId: doc._id,
   clock: tokenClockOf(doc),
   timing: timingForProvider(ctx.timing, ctx.catalog.get(doc.connectionType)),
@@ -100,12 +107,22 @@ export async function exchangeCodeAndSave(
   if (firstAttempt) {
     await setById(oauthRequests, request._id, { $set: { status: 'exchanging', updatedAt: new Date() } });
   } else {
-    await setById(oauthRequests, request._id, { $set: { status: 'failed', error: INTERRUPTED, updatedAt: new Date() } });
+    await setById(oauthRequests, request._id, {
+      $set: { status: 'failed', error: INTERRUPTED, updatedAt: new Date() },
+    });
     throw finalFailure(INTERRUPTED);
   }
 
   const { entry, as, client, clientAuth } = await providerForActivity(ctx, request.datasourceId);
-  const { tokens, lifetimeProblem } = await requestTokens(ctx, request, as, client, clientAuth, input.callback, requestOptions(entry, providerTimeoutMs(ctx.timing.activityTimeoutSeconds)));
+  const { tokens, lifetimeProblem } = await requestTokens(
+    ctx,
+    request,
+    as,
+    client,
+    clientAuth,
+    input.callback,
+    requestOptions(entry, providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
+  );
 
   await pauseForTest(ctx, 'exchange:after-response', request.connectionId);
   const now = new Date();
@@ -163,7 +180,9 @@ async function requestTokens(
 ): Promise<{ tokens: oauth.TokenEndpointResponse; lifetimeProblem: TokenLifetimeProblem | null }> {
   const release = () => moveRequestStatus(ctx.store, request._id, ['exchanging'], { status: 'callback_received' });
   const fail = async (details: ProviderErrorDetails): Promise<never> => {
-    await setById(ctx.store.oauthRequests, request._id, { $set: { status: 'failed', error: details, updatedAt: new Date() } });
+    await setById(ctx.store.oauthRequests, request._id, {
+      $set: { status: 'failed', error: details, updatedAt: new Date() },
+    });
     throw finalFailure(details);
   };
 
@@ -179,7 +198,15 @@ async function requestTokens(
 
   let response: Response;
   try {
-    response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, validated, ctx.redirectUri, verifier, options);
+    response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      clientAuth,
+      validated,
+      ctx.redirectUri,
+      verifier,
+      options,
+    );
   } catch (err) {
     // Only a request that never left (no connection made) may be sent again; after a timeout or a
     // broken connection the provider may have taken the code, and a code is sent at most once.
@@ -191,11 +218,17 @@ async function requestTokens(
   }
   if (response.status >= 500) {
     // The provider got the code and failed: asking again could redeem a code it already used.
-    return fail({ error: 'provider_unavailable', error_description: `the token endpoint answered ${response.status}; please authorize again` });
+    return fail({
+      error: 'provider_unavailable',
+      error_description: `the token endpoint answered ${response.status}; please authorize again`,
+    });
   }
   const checked = await checkTokenLifetime(response, ctx.timing.minIntervalSeconds);
   try {
-    return { tokens: await oauth.processAuthorizationCodeResponse(as, client, checked.response), lifetimeProblem: checked.problem };
+    return {
+      tokens: await oauth.processAuthorizationCodeResponse(as, client, checked.response),
+      lifetimeProblem: checked.problem,
+    };
   } catch (err) {
     if (err instanceof oauth.ResponseBodyError) {
       return fail({ error: err.error, error_description: err.error_description ?? null });
@@ -217,5 +250,7 @@ export function recordLifetimeFloored(
 }
 
 async function markCompleted(ctx: ActivityContext, requestId: string): Promise<void> {
-  await setById(ctx.store.oauthRequests, requestId, { $set: { status: 'completed', error: null, updatedAt: new Date() } });
+  await setById(ctx.store.oauthRequests, requestId, {
+    $set: { status: 'completed', error: null, updatedAt: new Date() },
+  });
 }

@@ -17,7 +17,11 @@ export type PauseStep =
  * so a test can kill the worker at exactly that point. The file names the worker's pid and the subject
  * (connection or request id).
  */
-export async function pauseForTest(ctx: Pick<ActivityContext, 'pauseDir'>, step: PauseStep, subject = ''): Promise<void> {
+export async function pauseForTest(
+  ctx: Pick<ActivityContext, 'pauseDir'>,
+  step: PauseStep,
+  subject = '',
+): Promise<void> {
   if (!ctx.pauseDir) return;
   const gate = join(ctx.pauseDir, step);
   if (!existsSync(gate)) return;

@@ -7,7 +7,10 @@ export async function recordRefreshThrottled(
   ctx: ActivityContext,
   input: { connectionId: string; resumesAt: string; timing: Pick<RefreshTiming, 'throttle'> },
 ): Promise<void> {
-  const doc = await ctx.store.connections.findOne({ _id: input.connectionId }, { projection: { accountId: 1, connectionType: 1 } });
+  const doc = await ctx.store.connections.findOne(
+    { _id: input.connectionId },
+    { projection: { accountId: 1, connectionType: 1 } },
+  );
   if (!doc) return;
   await recordConnectionEvent(ctx, doc, 'connection.refresh_throttled', {
     resumes_at: input.resumesAt,

@@ -46,10 +46,20 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
 
   const { entry, as, client, clientAuth } = await providerForActivity(ctx, doc.connectionType);
   const startedAt = new Date();
-  if (entry.refreshNotBeforeSeconds && doc.tokenExpiresAt && doc.tokenExpiresAt.getTime() - startedAt.getTime() > entry.refreshNotBeforeSeconds * 1000) {
+  if (
+    entry.refreshNotBeforeSeconds &&
+    doc.tokenExpiresAt &&
+    doc.tokenExpiresAt.getTime() - startedAt.getTime() > entry.refreshNotBeforeSeconds * 1000
+  ) {
     return unchanged('active'); // this provider refuses to refresh a token that is still good for longer
   }
-  const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, current.refresh_token, requestOptions(entry, providerTimeoutMs(ctx.timing.activityTimeoutSeconds)));
+  const response = await oauth.refreshTokenGrantRequest(
+    as,
+    client,
+    clientAuth,
+    current.refresh_token,
+    requestOptions(entry, providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
+  );
   if (response.status >= 500) {
     throw ApplicationFailure.retryable(`token endpoint answered ${response.status}`, 'provider_unavailable');
   }
@@ -75,10 +85,8 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
   const now = new Date();
   // The provider has already rotated the refresh token: this write must not be given up on lightly
   // (a retry of the whole activity would present the consumed token and end in needs_reauth).
-  await withWriteRetries(() => setById(
-    connections,
-    doc._id,
-    {
+  await withWriteRetries(() =>
+    setById(connections, doc._id, {
       $set: {
         status: 'active',
         credentials: ctx.keyRing.encryptJson(credentials, doc._id),
@@ -87,8 +95,8 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
         lastRefreshedAt: now,
         updatedAt: now,
       },
-    },
-  ));
+    }),
+  );
   if (checked.problem) await recordLifetimeFloored(ctx, doc, checked.problem);
   await pauseForTest(ctx, 'refresh:after-write', doc._id);
   return {

@@ -9,7 +9,9 @@ import type { ActivityContext } from './activityContext.js';
  * the running ones (visibility), and starts the workflow of each connection missing from that list
  * (USE_EXISTING, so a listing that lags behind never starts a second one).
  */
-export async function restartMissingConnectionWorkflows(ctx: ActivityContext): Promise<{ checked: number; restarted: string[] }> {
+export async function restartMissingConnectionWorkflows(
+  ctx: ActivityContext,
+): Promise<{ checked: number; restarted: string[] }> {
   const running = new Set<string>();
   const query = `WorkflowType = '${connectionWorkflow.name}' AND ExecutionStatus = 'Running'`;
   for await (const execution of ctx.temporal.workflow.list({ query })) running.add(execution.workflowId);

@@ -20,13 +20,20 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
     level,
     redact: { paths: [...SECRET_LOG_PATHS], censor: '[redacted]' },
     serializers: {
-      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
+      req: (req: { method: string; url: string; ip?: string }) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        ip: req.ip,
+      }),
     },
   };
 }
 
 /** The Fastify app: the public callback, and everything else under /api behind a Bearer token. */
-export async function buildApp(ctx: ApiContext, options: { logger?: FastifyServerOptions['logger'] } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  ctx: ApiContext,
+  options: { logger?: FastifyServerOptions['logger'] } = {},
+): Promise<FastifyInstance> {
   const trust = ctx.config.CONNECTFLOW_TRUST_PROXY;
   // A hop count as the function Fastify makes of it (its types take only the other forms).
   const trustProxy = typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
@@ -38,7 +45,11 @@ export async function buildApp(ctx: ApiContext, options: { logger?: FastifyServe
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      new HttpError(429, 'too_many_requests', `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`),
+      new HttpError(
+        429,
+        'too_many_requests',
+        `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
+      ),
   });
   await app.register(callbackRoutes, ctx);
   await app.register(codecRoutes, ctx);

@@ -52,7 +52,15 @@ export interface BenchStack {
   connectflow: Contender;
   dataDir: string;
   /** processes whose memory the bench reads (Temporal and FerretDB only when the bench started them) */
-  pids: { worker: number; api: number; temporal?: number; ferretdb?: number; direct: number; bareApp: number; bareWorker: number };
+  pids: {
+    worker: number;
+    api: number;
+    temporal?: number;
+    ferretdb?: number;
+    direct: number;
+    bareApp: number;
+    bareWorker: number;
+  };
   /** what the API and worker run with, secrets left out */
   publicEnv: Record<string, string>;
   /** a fresh connectflow worker in place of the running one (pids.worker follows) */
@@ -127,7 +135,10 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       extraProviders: [
         { id: FLOW_TYPE, options: { adapter: unboundedOidcAdapter() } },
         { id: COALESCE_TYPE, options: { adapter: unboundedOidcAdapter() } },
-        { id: SCALE_TYPE, options: { accessTokenTtlSeconds: sizes.scale.accessTokenTtlSeconds, adapter: unboundedOidcAdapter() } },
+        {
+          id: SCALE_TYPE,
+          options: { accessTokenTtlSeconds: sizes.scale.accessTokenTtlSeconds, adapter: unboundedOidcAdapter() },
+        },
       ],
       log,
     });
@@ -164,7 +175,11 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     };
 
     const apiToken = `bench_${randomBytes(24).toString('base64url')}`;
-    const childEnv = (name: string, value: unknown) => ({ ...process.env, NODE_ENV: 'test', [name]: JSON.stringify(value) });
+    const childEnv = (name: string, value: unknown) => ({
+      ...process.env,
+      NODE_ENV: 'test',
+      [name]: JSON.stringify(value),
+    });
     const spawnTsx = (name: string, entry: string, childEnvVars: NodeJS.ProcessEnv): ManagedChild => {
       const child = startChild(name, process.execPath, ['--import', 'tsx', join(repoRoot, entry)], {
         env: childEnvVars,
@@ -176,7 +191,10 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     };
     const providerFor = async (clientId: string, redirectUri: string) => {
       const clientSecret = randomBytes(24).toString('base64url');
-      const provider = await createDemoProvider({ clients: [{ clientId, clientSecret, redirectUris: [redirectUri] }], adapter: unboundedOidcAdapter() });
+      const provider = await createDemoProvider({
+        clients: [{ clientId, clientSecret, redirectUris: [redirectUri] }],
+        adapter: unboundedOidcAdapter(),
+      });
       stoppers.push(() => provider.close());
       return { provider, clientSecret };
     };
@@ -212,12 +230,19 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       clientId: 'bench-bare',
       redirectUri: `${bareUrl}/oauth2/callback`,
     };
-    const bareWorker = spawnTsx('bench-bare-worker', 'bench/bareTemporal/workerMain.ts', childEnv(BARE_CONFIG_ENV, bareConfig));
+    const bareWorker = spawnTsx(
+      'bench-bare-worker',
+      'bench/bareTemporal/workerMain.ts',
+      childEnv(BARE_CONFIG_ENV, bareConfig),
+    );
     const bareApp = spawnTsx('bench-bare-app', 'bench/bareTemporal/appMain.ts', childEnv(BARE_CONFIG_ENV, bareConfig));
 
     const healthy = (what: string, url: string, child: ManagedChild) =>
       Promise.race([
-        waitFor(what, async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok, { timeoutMs: 60_000, intervalMs: 100 }),
+        waitFor(what, async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok, {
+          timeoutMs: 60_000,
+          intervalMs: 100,
+        }),
         child.exited.then((code) => {
           throw new Error(`${what} exited (code ${code}); see ${dataDir}/logs`);
         }),
@@ -243,7 +268,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         provider: directProvider.provider,
         wiring:
           'bench/baseline: one Fastify process, no Temporal; state + PKCE verifier in a MongoDB collection, oauth4webapi ' +
-          'exchanges the code at its own oidc-provider instance (same options as connectflow\'s, client bench-direct, ' +
+          "exchanges the code at its own oidc-provider instance (same options as connectflow's, client bench-direct, " +
           `redirect ${directUrl}/oauth2/callback), tokens stored AES-GCM encrypted; fixed Bearer token compared in memory`,
       },
       {
@@ -271,7 +296,9 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       bareWorker: bareWorker.pid,
     };
     const publicEnv = Object.fromEntries(
-      Object.entries(env).filter(([k]) => !k.includes('KEYS') && !k.includes('SECRET') && k !== 'NODE_OPTIONS' && !k.startsWith('BENCH_')),
+      Object.entries(env).filter(
+        ([k]) => !k.includes('KEYS') && !k.includes('SECRET') && k !== 'NODE_OPTIONS' && !k.startsWith('BENCH_'),
+      ),
     );
     let worker = stack.worker;
     let restarts = 0;
@@ -306,4 +333,3 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     throw err;
   }
 }
-

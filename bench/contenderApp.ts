@@ -2,7 +2,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
 /** The `POST /api/oauth2` body both bench contenders accept (the bench driver sends only valid ones). */
-export const NewRequest = z.object({ datasource_id: z.string(), validity_duration: z.number().int().min(300).max(43200) });
+export const NewRequest = z.object({
+  datasource_id: z.string(),
+  validity_duration: z.number().int().min(300).max(43200),
+});
 
 /**
  * The shell the two other contenders (direct, bare Temporal) share: a Fastify app with /healthz and a

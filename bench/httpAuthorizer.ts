@@ -48,7 +48,9 @@ export class CookieJar {
         }
       }
       if (maxAge !== undefined) cookie.expiresAt = Date.now() + maxAge * 1000; // Max-Age wins over Expires
-      const existing = this.cookies.findIndex((c) => c.name === cookie.name && c.host === cookie.host && c.path === cookie.path);
+      const existing = this.cookies.findIndex(
+        (c) => c.name === cookie.name && c.host === cookie.host && c.path === cookie.path,
+      );
       if (existing >= 0) this.cookies.splice(existing, 1);
       if (cookie.expiresAt === undefined || cookie.expiresAt > Date.now()) this.cookies.push(cookie);
     }
@@ -59,7 +61,10 @@ export class CookieJar {
     const now = Date.now();
     const host = url.hostname.toLowerCase();
     const matching = this.cookies
-      .filter((c) => (c.expiresAt === undefined || c.expiresAt > now) && hostMatches(c, host) && pathMatches(c.path, url.pathname))
+      .filter(
+        (c) =>
+          (c.expiresAt === undefined || c.expiresAt > now) && hostMatches(c, host) && pathMatches(c.path, url.pathname),
+      )
       .sort((a, b) => b.path.length - a.path.length);
     return matching.length ? matching.map((c) => `${c.name}=${c.value}`).join('; ') : undefined;
   }
@@ -87,7 +92,10 @@ interface HtmlForm {
 }
 
 const decodeEntities = (s: string) =>
-  s.replace(/&(amp|quot|#39|#x27|lt|gt);/g, (_m, e: string) => ({ amp: '&', quot: '"', '#39': "'", '#x27': "'", lt: '<', gt: '>' })[e]!);
+  s.replace(
+    /&(amp|quot|#39|#x27|lt|gt);/g,
+    (_m, e: string) => ({ amp: '&', quot: '"', '#39': "'", '#x27': "'", lt: '<', gt: '>' })[e]!,
+  );
 
 function attributes(tag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -105,7 +113,11 @@ export function parseForms(html: string): HtmlForm[] {
       const a = attributes(i[1] ?? '');
       return { name: a.name ?? '', type: (a.type ?? 'text').toLowerCase(), value: a.value ?? '' };
     });
-    forms.push({ action: attrs.action ?? '', method: (attrs.method ?? 'get').toUpperCase(), inputs: inputs.filter((i) => i.name) });
+    forms.push({
+      action: attrs.action ?? '',
+      method: (attrs.method ?? 'get').toUpperCase(),
+      inputs: inputs.filter((i) => i.name),
+    });
   }
   return forms;
 }
@@ -151,7 +163,8 @@ export async function authorizeOverHttp(authUri: string, options: AuthorizeOptio
       continue;
     }
     const html = await res.text();
-    if (res.status !== 200) throw new Error(`provider answered HTTP ${res.status} at ${url.pathname}: ${html.slice(0, 300)}`);
+    if (res.status !== 200)
+      throw new Error(`provider answered HTTP ${res.status} at ${url.pathname}: ${html.slice(0, 300)}`);
     const forms = parseForms(html);
     const loginForm = forms.find((f) => f.inputs.some((i) => i.name === 'login'));
     const consentForm = forms.find((f) => f.inputs.some((i) => i.name === 'prompt' && i.value === 'consent'));

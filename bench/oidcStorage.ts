@@ -46,7 +46,10 @@ interface TokenModel {
   readonly expiration: number;
 }
 interface OidcModels {
-  Grant: new (init: { accountId: string; clientId: string }) => { addOIDCScope(scope: string): void; save(): Promise<string> };
+  Grant: new (init: { accountId: string; clientId: string }) => {
+    addOIDCScope(scope: string): void;
+    save(): Promise<string>;
+  };
   RefreshToken: new (init: Record<string, unknown>) => TokenModel;
   AccessToken: new (init: Record<string, unknown>) => TokenModel & { scope?: string };
   Client: { find(id: string): Promise<unknown> };
@@ -65,14 +68,24 @@ export interface MintedTokens {
  * authorization_code grant makes them (same client, account, scope, lifetimes): the provider later
  * accepts the refresh token at its token endpoint like one it issued over HTTP.
  */
-export async function mintTokens(provider: DemoProvider, input: { clientId: string; accountId: string; scope: string }): Promise<MintedTokens> {
+export async function mintTokens(
+  provider: DemoProvider,
+  input: { clientId: string; accountId: string; scope: string },
+): Promise<MintedTokens> {
   const oidc = provider.oidc as unknown as OidcModels;
   const client = await oidc.Client.find(input.clientId);
   if (!client) throw new Error(`demo provider ${provider.issuer} has no client ${input.clientId}`);
   const grant = new oidc.Grant({ accountId: input.accountId, clientId: input.clientId });
   grant.addOIDCScope(input.scope);
   const grantId = await grant.save();
-  const common = { accountId: input.accountId, client, grantId, gty: 'authorization_code', scope: input.scope, expiresWithSession: false };
+  const common = {
+    accountId: input.accountId,
+    client,
+    grantId,
+    gty: 'authorization_code',
+    scope: input.scope,
+    expiresWithSession: false,
+  };
   const refreshToken = new oidc.RefreshToken({ ...common, rotations: 0 });
   const accessToken = new oidc.AccessToken(common);
   const [refresh_token, access_token] = await Promise.all([refreshToken.save(), accessToken.save()]);

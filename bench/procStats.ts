@@ -126,12 +126,17 @@ export class RssSampler {
     for (const [name, pid] of Object.entries(this.pids)) {
       const [before, after] = [this.cpuAtStart.get(name), pid === undefined ? undefined : cpuSeconds(pid)];
       const series = this.series.get(name);
-      if (series && before !== undefined && after !== undefined) series.cpuCores = Math.round(((after - before) / wall) * 100) / 100;
+      if (series && before !== undefined && after !== undefined)
+        series.cpuCores = Math.round(((after - before) / wall) * 100) / 100;
     }
     // Everything else on the machine (e.g. a test suite running meanwhile): busy cores not used by the sampled processes.
     const ours = [...this.series.values()].reduce((sum, series) => sum + (series.cpuCores ?? 0), 0);
     const machine = (machineBusySeconds() - this.machineAtStart) / wall;
-    this.series.set('other processes', { lastMiB: undefined, peakMiB: undefined, cpuCores: Math.round(Math.max(0, machine - ours) * 100) / 100 });
+    this.series.set('other processes', {
+      lastMiB: undefined,
+      peakMiB: undefined,
+      cpuCores: Math.round(Math.max(0, machine - ours) * 100) / 100,
+    });
     return Object.fromEntries(this.series);
   }
 }

@@ -31,7 +31,8 @@ let results;
 try {
   const base = values.quick ? QUICK : FULL;
   const phases = values['scale-phases']?.split(',').map((n) => Number(n.trim()));
-  if (phases?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--scale-phases wants whole numbers, got "${values['scale-phases']}"`);
+  if (phases?.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`--scale-phases wants whole numbers, got "${values['scale-phases']}"`);
   const sizes = phases ? { ...base, scale: { ...base.scale, phases } } : base;
   results = await runBench({ sizes, dataDir, parts, cpuProf: values['cpu-prof'] });
 } finally {
@@ -43,7 +44,11 @@ console.log(formatReport(results));
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 // A run of some parts or other sizes gets its own name, so it never overwrites the day's full run.
-const variant = [values.quick ? 'quick' : '', parts ? parts.join('+') : '', values['scale-phases'] ? `scale-${values['scale-phases'].replaceAll(',', '+')}` : '']
+const variant = [
+  values.quick ? 'quick' : '',
+  parts ? parts.join('+') : '',
+  values['scale-phases'] ? `scale-${values['scale-phases'].replaceAll(',', '+')}` : '',
+]
   .filter(Boolean)
   .map((v) => `-${v}`)
   .join('');

@@ -64,7 +64,12 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
   const results: BenchResults = {
     startedAt: new Date(started).toISOString(),
     sizes: sizes.name,
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGiB: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+    },
     env: bench.publicEnv,
     contenders: bench.contenders.map((c) => ({ name: c.name, exchangesCode: c.exchangesCode, wiring: c.wiring })),
     stackStartSeconds,
@@ -98,11 +103,15 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
       results.flows = await runFlowsPart(bench.contenders, sizes.flows, log, processes);
       // Parts 2 and 3 start from an empty `connections` collection: on FerretDB every lookup but a
       // bare {_id} scans the whole collection, so the flows' connections would slow them down.
-      log(`retired the ${await retireConnections(bench, { connectionType: { $in: [FLOW_TYPE, COALESCE_TYPE] } })} connections of part 1`);
+      log(
+        `retired the ${await retireConnections(bench, { connectionType: { $in: [FLOW_TYPE, COALESCE_TYPE] } })} connections of part 1`,
+      );
     });
     await attempt('coalescing', async () => {
       results.coalescing = await runCoalescingPart(bench, sizes.coalescing);
-      log(`coalescing: ${results.coalescing.tokenEndpointCalls} token call(s), p99 ${results.coalescing.latency.p99} ms`);
+      log(
+        `coalescing: ${results.coalescing.tokenEndpointCalls} token call(s), p99 ${results.coalescing.latency.p99} ms`,
+      );
       await retireConnections(bench, { connectionType: COALESCE_TYPE });
     });
     await attempt('scale', async () => {
@@ -112,8 +121,13 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
     });
   } finally {
     if (options.cleanUp) {
-      await retireConnections(bench, { connectionType: { $in: [FLOW_TYPE, COALESCE_TYPE, SCALE_TYPE] } }).catch(() => undefined);
-      await bench.store.client.db(`${bench.config.MONGODB_DATABASE}_direct`).dropDatabase().catch(() => undefined);
+      await retireConnections(bench, { connectionType: { $in: [FLOW_TYPE, COALESCE_TYPE, SCALE_TYPE] } }).catch(
+        () => undefined,
+      );
+      await bench.store.client
+        .db(`${bench.config.MONGODB_DATABASE}_direct`)
+        .dropDatabase()
+        .catch(() => undefined);
       await bench.store.db.dropDatabase().catch(() => undefined);
     }
     await bench.stop();
@@ -123,7 +137,11 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
   return results;
 }
 
-export function flowLevel(flows: FlowsPartResult | undefined, name: ContenderName, concurrency: number): FlowLevelResult | undefined {
+export function flowLevel(
+  flows: FlowsPartResult | undefined,
+  name: ContenderName,
+  concurrency: number,
+): FlowLevelResult | undefined {
   return flows?.levels.find((l) => l.contender === name && l.concurrency === concurrency);
 }
 
@@ -159,7 +177,10 @@ function checkTargets(results: BenchResults, sizes: BenchSizes): TargetCheck[] {
     checks.push({
       target: `coalescing: ${coalescing.requests} concurrent refreshes make exactly 1 token-endpoint call`,
       measured: `${coalescing.tokenEndpointCalls} call(s), ${coalescing.answered200}/${coalescing.requests} answered 200, ${coalescing.distinctAccessTokens} distinct token(s)`,
-      met: coalescing.tokenEndpointCalls === 1 && coalescing.answered200 === coalescing.requests && coalescing.distinctAccessTokens === 1,
+      met:
+        coalescing.tokenEndpointCalls === 1 &&
+        coalescing.answered200 === coalescing.requests &&
+        coalescing.distinctAccessTokens === 1,
     });
     checks.push({
       target: 'coalescing: p99 <= one provider round trip + 100 ms',

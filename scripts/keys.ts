@@ -20,7 +20,9 @@ if (positionals[0] === 'generate' && values.id) {
   try {
     console.log(`re-encrypting stored secrets under key "${keyRing.currentKeyId}"...`);
     const counts = await reencryptStoredSecrets(store, keyRing, (collection, c) =>
-      console.log(`  ${collection}: ${c.scanned} scanned, ${c.reencrypted} re-encrypted, ${c.alreadyCurrent} already current`),
+      console.log(
+        `  ${collection}: ${c.scanned} scanned, ${c.reencrypted} re-encrypted, ${c.alreadyCurrent} already current`,
+      ),
     );
     for (const [collection, c] of Object.entries(counts)) {
       console.log(

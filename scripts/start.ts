@@ -29,15 +29,22 @@ const shutdown = async () => {
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
-void stack.worker.exited.then((code) => !stopping && console.error(`worker exited (${code}); see ${dataDir}/logs/worker.log`));
+void stack.worker.exited.then(
+  (code) => !stopping && console.error(`worker exited (${code}); see ${dataDir}/logs/worker.log`),
+);
 void stack.api.exited.then((code) => !stopping && console.error(`API exited (${code}); see ${dataDir}/logs/api.log`));
 
 const marker = join(dataDir, 'first-token-issued');
-let tokenLine = 'TOKEN=<the token printed by your first npm start, or: npm run token -- create --account demo --scopes connection:read,connection:edit>';
+let tokenLine =
+  'TOKEN=<the token printed by your first npm start, or: npm run token -- create --account demo --scopes connection:read,connection:edit>';
 let operatorLine = 'the operator token printed by your first npm start, or: npm run token -- create --operator';
 if (!existsSync(marker)) {
   const store = await openStore({ ...loadConfig(stack.appEnv) });
-  const { token } = await createApiToken(store, { accountId: 'demo', scopes: ['connection:read', 'connection:edit', 'account:admin'], name: 'first token' });
+  const { token } = await createApiToken(store, {
+    accountId: 'demo',
+    scopes: ['connection:read', 'connection:edit', 'account:admin'],
+    name: 'first token',
+  });
   const operator = await createOperatorToken(store, { name: 'first operator token' });
   await store.close();
   operatorLine = `operator token ${operator.token}; shown once, keep it`;

@@ -10,7 +10,13 @@ const usage = `usage: npm run token -- create --account <accountId> --scopes con
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { account: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' }, operator: { type: 'boolean' } },
+  options: {
+    account: { type: 'string' },
+    scopes: { type: 'string' },
+    name: { type: 'string' },
+    id: { type: 'string' },
+    operator: { type: 'boolean' },
+  },
 });
 const command = positionals[0];
 const valid =
@@ -36,7 +42,9 @@ try {
     console.log(`API token ${tokenId} for account ${values.account} (shown once, keep it safe):\n${token}`);
   } else if (command === 'list') {
     for (const t of await store.apiTokens.find({ accountId: values.operator ? null : values.account! }).toArray()) {
-      const state = t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : `last used ${t.lastUsedAt?.toISOString() ?? 'never'}`;
+      const state = t.revokedAt
+        ? `revoked ${t.revokedAt.toISOString()}`
+        : `last used ${t.lastUsedAt?.toISOString() ?? 'never'}`;
       console.log(`${t.tokenId}\t${t.name}\t${t.scopes.join(',')}\tcreated ${t.createdAt.toISOString()}\t${state}`);
     }
   } else {

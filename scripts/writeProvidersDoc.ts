@@ -13,7 +13,11 @@ export const PROVIDERS_DOC = fileURLToPath(new URL('../docs/providers.md', impor
 
 const code = (s: string) => '`' + s.replace(/`/g, "'") + '`';
 /** One line of plain text: no newlines, and no characters that would start Markdown markup mid-line. */
-const text = (s: string) => s.replace(/\s+/g, ' ').replace(/([<>*|[\]])/g, '\\$1').trim();
+const text = (s: string) =>
+  s
+    .replace(/\s+/g, ' ')
+    .replace(/([<>*|[\]])/g, '\\$1')
+    .trim();
 
 export function renderProvidersDoc(entries: CatalogFile[]): string {
   const sorted = [...entries].sort((a, b) => a.id.localeCompare(b.id));
@@ -33,13 +37,16 @@ export function renderProvidersDoc(entries: CatalogFile[]): string {
   for (const e of sorted) {
     lines.push(`<a id="${e.id}"></a>`, '', `## ${text(e.name)} (${code(e.id)})`, '');
     lines.push(`- Categories: ${e.categories.join(', ')}`);
-    lines.push(`- Default scopes: ${e.default_scopes.length ? e.default_scopes.map(code).join(' ') : 'none (set on the app or chosen at consent)'}`);
+    lines.push(
+      `- Default scopes: ${e.default_scopes.length ? e.default_scopes.map(code).join(' ') : 'none (set on the app or chosen at consent)'}`,
+    );
     const config = Object.entries(e.connection_config ?? {});
     if (config.length === 0) {
       lines.push('- Connection config: none');
     } else {
       lines.push('- Connection config:');
-      for (const [name, field] of config) lines.push(`  - ${code(name)} (pattern ${code(field.pattern)}): ${text(field.description)}`);
+      for (const [name, field] of config)
+        lines.push(`  - ${code(name)} (pattern ${code(field.pattern)}): ${text(field.description)}`);
     }
     if (e.issuer) lines.push(`- Issuer: ${code(e.issuer)}`);
     if (e.authorization_endpoint) lines.push(`- Authorization endpoint: ${code(e.authorization_endpoint)}`);

@@ -38,13 +38,19 @@ describe('bad input is a clear 4xx, never a 500', () => {
   it('an unknown datasource_id is a 400 that says where to look', async () => {
     const res = await rivery.newOAuth2Request({ datasource_id: 'no_such_source', validity_duration: 600 });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ error: 'unknown_datasource', message: expect.stringContaining('/api/connection_types') });
+    expect(res.body).toMatchObject({
+      error: 'unknown_datasource',
+      message: expect.stringContaining('/api/connection_types'),
+    });
   });
 
   it('a known provider without an OAuth app configured is a 422 naming the settings', async () => {
     const res = await rivery.newOAuth2Request({ datasource_id: 'salesforce', validity_duration: 600 });
     expect(res.status).toBe(422);
-    expect(res.body).toMatchObject({ error: 'provider_not_configured', message: expect.stringContaining('CONNECTFLOW_PROVIDER_SALESFORCE_CLIENT_ID') });
+    expect(res.body).toMatchObject({
+      error: 'provider_not_configured',
+      message: expect.stringContaining('CONNECTFLOW_PROVIDER_SALESFORCE_CLIENT_ID'),
+    });
   });
 
   it.each([
@@ -85,7 +91,10 @@ describe('API tokens, scopes and accounts', () => {
     const client = new RiveryClient(stack.apiUrl, token);
     expect((await client.listConnections()).status).toBe(200);
     // lastUsedAt is recorded beside the request, not before its answer: wait for it.
-    const used = await waitUntil('the token\'s lastUsedAt', async () => (await store.apiTokens.findOne({ tokenId }))?.lastUsedAt ?? undefined);
+    const used = await waitUntil(
+      "the token's lastUsedAt",
+      async () => (await store.apiTokens.findOne({ tokenId }))?.lastUsedAt ?? undefined,
+    );
     expect(used).toBeInstanceOf(Date);
     const { revokeApiToken } = await import('../lib/store/createApiToken.js');
     expect(await revokeApiToken(store, tokenId)).toBe(true);
@@ -96,14 +105,32 @@ describe('API tokens, scopes and accounts', () => {
 
   it('a redirect_url must be on the account allow-list (no open redirect)', async () => {
     const admin = new RiveryClient(stack.apiUrl, (await newAccount(store, ['account:admin'])).token);
-    const evil = await admin.newOAuth2Request({ datasource_id: 'demo', validity_duration: 600, redirect_url: 'https://evil.example/steal' });
+    const evil = await admin.newOAuth2Request({
+      datasource_id: 'demo',
+      validity_duration: 600,
+      redirect_url: 'https://evil.example/steal',
+    });
     expect(evil.status).toBe(400);
     expect(evil.body).toMatchObject({ error: 'redirect_url_not_allowed' });
-    const set = await admin.request('PUT', '/api/account', { redirect_origins: ['https://app.example.com/ignored/path'] });
+    const set = await admin.request('PUT', '/api/account', {
+      redirect_origins: ['https://app.example.com/ignored/path'],
+    });
     expect(set.body).toEqual({ account_id: expect.any(String), redirect_origins: ['https://app.example.com'] });
-    const ok = await admin.newOAuth2Request({ datasource_id: 'demo', validity_duration: 600, redirect_url: 'https://app.example.com/done' });
+    const ok = await admin.newOAuth2Request({
+      datasource_id: 'demo',
+      validity_duration: 600,
+      redirect_url: 'https://app.example.com/done',
+    });
     expect(ok.status).toBe(200);
-    expect((await admin.newOAuth2Request({ datasource_id: 'demo', validity_duration: 600, redirect_url: 'https://evil.example/steal' })).status).toBe(400);
+    expect(
+      (
+        await admin.newOAuth2Request({
+          datasource_id: 'demo',
+          validity_duration: 600,
+          redirect_url: 'https://evil.example/steal',
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('no token or an unknown token is a 401', async () => {
@@ -137,11 +164,19 @@ describe('API tokens, scopes and accounts', () => {
       expect((await stranger.getConnection(id)).status).toBe(404);
       expect((await stranger.updateConnection(id, { connection_name: 'mine now' })).status).toBe(404);
       expect(
-        (await stranger.createConnection({ connection_type: 'demo', connection_name: 'mine now', credentials: { connection_id: id } })).status,
+        (
+          await stranger.createConnection({
+            connection_type: 'demo',
+            connection_name: 'mine now',
+            credentials: { connection_id: id },
+          })
+        ).status,
       ).toBe(404);
       expect((await stranger.getConnection(id, '?include_credentials=true')).status).toBe(404);
       expect((await stranger.request('POST', `/api/connections/${id}/refresh`)).status).toBe(404);
-      expect((await stranger.request('POST', `/api/connections/${id}/reauthorize`, { validity_duration: 600 })).status).toBe(404);
+      expect(
+        (await stranger.request('POST', `/api/connections/${id}/reauthorize`, { validity_duration: 600 })).status,
+      ).toBe(404);
       expect((await stranger.request('DELETE', `/api/connections/${id}`)).status).toBe(404);
       expect((await stranger.listConnections()).body.total).toBe(0);
       expect(await store.connections.findOne({ _id: id })).toEqual(before);
@@ -162,10 +197,18 @@ describe('the API describes itself', () => {
     const res = await fetch(`${stack.apiUrl}/api/openapi.json`);
     expect(res.status).toBe(200);
     const openApi = await res.json();
-    for (const path of ['/api/oauth2', '/api/oauth2/credentials', '/api/connections', '/api/connections/{id}', '/api/connections/{id}/refresh', '/oauth2/callback']) {
+    for (const path of [
+      '/api/oauth2',
+      '/api/oauth2/credentials',
+      '/api/connections',
+      '/api/connections/{id}',
+      '/api/connections/{id}/refresh',
+      '/oauth2/callback',
+    ]) {
       expect(Object.keys(openApi.paths)).toContain(path);
     }
-    const validity = openApi.paths['/api/oauth2'].post.requestBody.content['application/json'].schema.properties.validity_duration;
+    const validity =
+      openApi.paths['/api/oauth2'].post.requestBody.content['application/json'].schema.properties.validity_duration;
     expect(validity).toMatchObject({ minimum: 300, maximum: 43200 });
     expect(openApi.paths['/api/connections/{id}'].delete['x-scope']).toBe('connection:edit');
     // /docs is Swagger UI from its bundled assets (nothing from another host), reading the same document.

@@ -34,7 +34,7 @@ describe('bench smoke (tiny sizes on the suite servers)', () => {
         log: (line) => lines.push(line),
       });
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nbench log:\n${lines.join('\n')}`);
+      throw new Error(`${(err as Error).message}\nbench log:\n${lines.join('\n')}`, { cause: err });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -44,7 +44,13 @@ describe('bench smoke (tiny sizes on the suite servers)', () => {
     const levels = results.flows!.levels;
     expect(levels).toHaveLength(3 * SMOKE.flows.concurrency.length);
     for (const level of levels) {
-      expect({ contender: level.contender, concurrency: level.concurrency, completed: level.completed, failed: level.failed, errors: level.errors }).toEqual({
+      expect({
+        contender: level.contender,
+        concurrency: level.concurrency,
+        completed: level.completed,
+        failed: level.failed,
+        errors: level.errors,
+      }).toEqual({
         contender: level.contender,
         concurrency: level.concurrency,
         completed: SMOKE.flows.flowsPerLevel(level.concurrency),
@@ -54,7 +60,12 @@ describe('bench smoke (tiny sizes on the suite servers)', () => {
     }
     expect(new Set(levels.map((l) => l.contender))).toEqual(new Set(['direct', 'bare-temporal', 'connectflow']));
     expect(results.contenders.find((c) => c.name === 'bare-temporal')).toMatchObject({ exchangesCode: false });
-    expect(results.contenders.filter((c) => c.exchangesCode).map((c) => c.name).sort()).toEqual(['connectflow', 'direct']);
+    expect(
+      results.contenders
+        .filter((c) => c.exchangesCode)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['connectflow', 'direct']);
   });
 
   it('coalesces concurrent refreshes of one expired connection into exactly one token-endpoint call', () => {

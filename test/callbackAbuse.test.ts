@@ -9,13 +9,14 @@ import { useStackClients } from './support/useStackClients.js';
 
 const clients = useStackClients();
 
-const codeWithoutDelivering = (authUri: string) => captureCallback(clients.browser, authUri, `${stack.apiUrl}/oauth2/callback`);
+const codeWithoutDelivering = (authUri: string) =>
+  captureCallback(clients.browser, authUri, `${stack.apiUrl}/oauth2/callback`);
 
 const callback = (base: string, params: Record<string, string>) =>
   fetch(`${base}/oauth2/callback?${new URLSearchParams(params)}`, { headers: { accept: 'application/json' } });
 
 describe('callback abuse', () => {
-  it('a state paired with another flow\'s code fails that flow only; the other flow still completes once; replays are refused', async () => {
+  it("a state paired with another flow's code fails that flow only; the other flow still completes once; replays are refused", async () => {
     const rivery = new RiveryClient(stack.apiUrl, (await newAccount(clients.store)).token);
     const a = (await rivery.newOAuth2Request({ datasource_id: 'demo', validity_duration: 600 })).body;
     const b = (await rivery.newOAuth2Request({ datasource_id: 'demo', validity_duration: 600 })).body;
@@ -23,7 +24,11 @@ describe('callback abuse', () => {
     const stateA = new URL(a.auth_uri).searchParams.get('state')!;
 
     // A's state with B's code: the code was bound (PKCE) to B's verifier, so the provider refuses it for A.
-    const crossed = await callback(stack.apiUrl, { state: stateA, code: fromB.searchParams.get('code')!, iss: fromB.searchParams.get('iss')! });
+    const crossed = await callback(stack.apiUrl, {
+      state: stateA,
+      code: fromB.searchParams.get('code')!,
+      iss: fromB.searchParams.get('iss')!,
+    });
     expect(crossed.status).toBe(422);
     expect(await crossed.json()).toMatchObject({ connected: false, error: 'invalid_grant' });
     expect((await rivery.getCredentials({ pull_id: a.pull_id })).status).toBe(422);
@@ -50,7 +55,12 @@ describe('callback abuse', () => {
     const created = (await rivery.newOAuth2Request({ datasource_id: 'demo', validity_duration: 600 })).body;
     const redirect = await codeWithoutDelivering(created.auth_uri);
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () => fetch(redirect, { headers: { accept: 'application/json' } }).then(async (r) => ({ status: r.status, body: await r.json() }))),
+      Array.from({ length: 20 }, () =>
+        fetch(redirect, { headers: { accept: 'application/json' } }).then(async (r) => ({
+          status: r.status,
+          body: await r.json(),
+        })),
+      ),
     );
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses).toEqual([200, ...Array<number>(19).fill(409)]);
@@ -61,10 +71,19 @@ describe('callback abuse', () => {
   it('an expired state is refused with 410 and delivers nothing', async () => {
     const account = await newAccount(clients.store);
     const issued = await startConnectionFlow(clients.temporal, 'connectflow', testTiming, {
-      accountId: account.accountId, provider: 'demo', validitySeconds: 2, scopes: null, redirectUrl: null, connectionName: null,
+      accountId: account.accountId,
+      provider: 'demo',
+      validitySeconds: 2,
+      scopes: null,
+      redirectUrl: null,
+      connectionName: null,
     });
     const state = new URL(issued.authUri).searchParams.get('state')!;
-    await waitUntil('the request to expire', async () => (await clients.store.oauthRequests.findOne({ connectionId: issued.connectionId }))?.status === 'expired');
+    await waitUntil(
+      'the request to expire',
+      async () =>
+        (await clients.store.oauthRequests.findOne({ connectionId: issued.connectionId }))?.status === 'expired',
+    );
     const late = await callback(stack.apiUrl, { state, code: 'x' });
     expect(late.status).toBe(410);
     expect(await late.json()).toMatchObject({ error: 'expired' });
@@ -77,11 +96,14 @@ describe('callback abuse', () => {
       const statuses: number[] = [];
       for (let batch = 0; batch < 20; batch++) {
         const answers = await Promise.all(
-          Array.from({ length: 50 }, (_, i) => callback(api.url, { state: `flood-${batch}-${i}`, code: 'x' }).then(async (r) => {
-            const body = await r.json();
-            if (r.status === 429) expect(body).toMatchObject({ error: 'too_many_requests', message: expect.any(String) });
-            return r.status;
-          })),
+          Array.from({ length: 50 }, (_, i) =>
+            callback(api.url, { state: `flood-${batch}-${i}`, code: 'x' }).then(async (r) => {
+              const body = await r.json();
+              if (r.status === 429)
+                expect(body).toMatchObject({ error: 'too_many_requests', message: expect.any(String) });
+              return r.status;
+            }),
+          ),
         );
         statuses.push(...answers);
       }

@@ -17,13 +17,22 @@ const b64 = (s: string | Uint8Array) => Buffer.from(s).toString('base64');
 
 async function encodedBody(): Promise<string> {
   const [encoded] = await new EncryptionCodec(keyRing).encode([
-    { metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode('{"hello":"operator"}') },
+    {
+      metadata: { encoding: new TextEncoder().encode('json/plain') },
+      data: new TextEncoder().encode('{"hello":"operator"}'),
+    },
   ]);
-  return JSON.stringify({ payloads: [{ metadata: { encoding: b64(encoded!.metadata!.encoding!) }, data: b64(encoded!.data!) }] });
+  return JSON.stringify({
+    payloads: [{ metadata: { encoding: b64(encoded!.metadata!.encoding!) }, data: b64(encoded!.data!) }],
+  });
 }
 
 const decoder = (body: string) => (headers: Record<string, string>) =>
-  fetch(`${stack.apiUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  fetch(`${stack.apiUrl}/codec/decode`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
 
 const startSession = (token: string) =>
   fetch(`${stack.apiUrl}/codec/session`, {
@@ -55,7 +64,11 @@ describe('the codec endpoint the Temporal UI uses', () => {
 
     const preflight = await fetch(`${stack.apiUrl}/codec/decode`, {
       method: 'OPTIONS',
-      headers: { origin: stack.temporalUiUrl!, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+      headers: {
+        origin: stack.temporalUiUrl!,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-namespace',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(stack.temporalUiUrl);
@@ -89,7 +102,9 @@ describe('the codec endpoint the Temporal UI uses', () => {
     expect((await decode({ cookie: 'cf_codec=made-up-session-id' })).status).toBe(401);
 
     // Expiry is checked on each decode.
-    await store.db.collection('codec_sessions').updateOne({ _id: secretHash(sessionId) as never }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    await store.db
+      .collection('codec_sessions')
+      .updateOne({ _id: secretHash(sessionId) as never }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await decode({ cookie })).status).toBe(401);
 
     // Revoking the operator token ends its sessions.

@@ -26,7 +26,9 @@ describe('refresh on demand, needs_reauth, reauthorize, delete, audit', () => {
     expect(tokens.size).toBe(1);
     expect(tokens.has(old.access_token)).toBe(false);
     expect((await provider.refreshCalls()) - before).toBe(1);
-    console.log(`coalescing: 100 concurrent refresh requests -> ${(await provider.refreshCalls()) - before} token-endpoint call`);
+    console.log(
+      `coalescing: 100 concurrent refresh requests -> ${(await provider.refreshCalls()) - before} token-endpoint call`,
+    );
     // One more right after, inside the coalescing window: the token just refreshed, no new call.
     const after = await refresh(id);
     expect(after.status).toBe(200);
@@ -70,11 +72,15 @@ describe('refresh on demand, needs_reauth, reauthorize, delete, audit', () => {
     expect((await provider.refreshCalls()) - before).toBe(1);
     expect((await clients.rivery.getConnection(id)).body.status).toBe('needs_reauth');
     expect(await storedCredentials(clients.store, id)).toEqual(kept);
-    expect(await clients.store.events.findOne({ connectionId: id, type: 'connection.needs_reauth' })).toMatchObject({ details: { error: 'invalid_grant' } });
+    expect(await clients.store.events.findOne({ connectionId: id, type: 'connection.needs_reauth' })).toMatchObject({
+      details: { error: 'invalid_grant' },
+    });
     const handle = clients.temporal.workflow.getHandle(connectionWorkflowId(id));
     expect((await handle.describe()).typedSearchAttributes.get(ConnectionStatusAttribute)).toBe('needs_reauth');
 
-    const reauth = await clients.rivery.request('POST', `/api/connections/${id}/reauthorize`, { validity_duration: 600 });
+    const reauth = await clients.rivery.request('POST', `/api/connections/${id}/reauthorize`, {
+      validity_duration: 600,
+    });
     expect(reauth.status).toBe(200);
     const landing = await authorizeInBrowser(clients.browser, reauth.body.auth_uri);
     expect(landing.result).toMatchObject({ connected: true, connection_id: id });
@@ -84,7 +90,9 @@ describe('refresh on demand, needs_reauth, reauthorize, delete, audit', () => {
     expect(credentials.body.connection_id).toBe(id);
     expect(credentials.body.access_token).not.toBe(kept.access_token);
     expect((await refresh(id)).status).toBe(200);
-    expect((await clients.rivery.listConnections()).body.items.filter((c: { _id: string }) => c._id === id)).toHaveLength(1);
+    expect(
+      (await clients.rivery.listConnections()).body.items.filter((c: { _id: string }) => c._id === id),
+    ).toHaveLength(1);
   });
 
   it('a token endpoint answering 503 for 20 s is retried within the backoff schedule, then the refresh succeeds', async () => {
@@ -94,7 +102,7 @@ describe('refresh on demand, needs_reauth, reauthorize, delete, audit', () => {
     await provider.setFault({ status: 503 });
     const faultStarted = Date.now();
     const pending = refresh(id);
-    let faultMs = 0;
+    let faultMs: number;
     try {
       await waitUntil('20 s of 503s', async () => Date.now() - faultStarted >= 20_000, 30_000);
     } finally {
@@ -106,10 +114,16 @@ describe('refresh on demand, needs_reauth, reauthorize, delete, audit', () => {
     const calls = (await provider.refreshCalls()) - before;
     // Attempts start at 0, 1, 3, 7, 11, ... s (1 s doubling, capped at 4 s): those inside the fault, plus the one that succeeds.
     const schedule: number[] = [];
-    for (let t = 0, delay = testTiming.retryInitialSeconds; t * 1000 <= faultMs; t += delay, delay = Math.min(delay * 2, testTiming.retryMaxSeconds)) {
+    for (
+      let t = 0, delay = testTiming.retryInitialSeconds;
+      t * 1000 <= faultMs;
+      t += delay, delay = Math.min(delay * 2, testTiming.retryMaxSeconds)
+    ) {
       schedule.push(t);
     }
-    console.log(`backoff: ${calls} token calls for a ${(faultMs / 1000).toFixed(1)} s outage (schedule allows ${schedule.length} + 1)`);
+    console.log(
+      `backoff: ${calls} token calls for a ${(faultMs / 1000).toFixed(1)} s outage (schedule allows ${schedule.length} + 1)`,
+    );
     expect(calls).toBeGreaterThanOrEqual(4);
     expect(calls).toBeLessThanOrEqual(schedule.length + 1);
     expect((await clients.rivery.getConnection(id)).body.status).toBe('active');

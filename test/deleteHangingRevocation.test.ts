@@ -11,7 +11,12 @@ import { useStackClients } from './support/useStackClients.js';
 const clients = useStackClients();
 
 /** A revocation endpoint that accepts connections and never answers; counts requests and open sockets. */
-async function hangingEndpoint(): Promise<{ url: string; requests: () => number; openSockets: () => number; close(): Promise<void> }> {
+async function hangingEndpoint(): Promise<{
+  url: string;
+  requests: () => number;
+  openSockets: () => number;
+  close(): Promise<void>;
+}> {
   const sockets = new Set<Socket>();
   let requests = 0;
   const server: Server = createServer(() => {
@@ -84,7 +89,11 @@ describe('delete against a revocation endpoint that never answers', () => {
     await waitUntil('the revocation requests to be cancelled', async () => hanging.openSockets() === 0, 10_000);
     expect(await clients.store.connections.findOne({ _id: id })).toBeNull();
     expect(await clients.store.events.countDocuments({ connectionId: id, type: 'connection.deleted' })).toBe(1);
-    expect(await clients.store.events.findOne({ connectionId: id, type: 'connection.deleted' })).toMatchObject({ details: { revoked: false } });
-    expect(await clients.store.events.countDocuments({ connectionId: id, type: 'connection.revocation_failed' })).toBe(1);
+    expect(await clients.store.events.findOne({ connectionId: id, type: 'connection.deleted' })).toMatchObject({
+      details: { revoked: false },
+    });
+    expect(await clients.store.events.countDocuments({ connectionId: id, type: 'connection.revocation_failed' })).toBe(
+      1,
+    );
   });
 });

@@ -64,9 +64,14 @@ beforeAll(async () => {
   workers.push(stack.worker, stack.startWorker('worker-2'));
   await Promise.all(workers.map((w) => stack.workerPolling(w)));
   store = await openStore({ MONGODB_URI: stack.mongoUri, MONGODB_DATABASE: 'connectflow' });
-  temporal = await connectTemporalClient({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_NAMESPACE: stack.temporalNamespace }, parseKeyRing(TEST_KEYS));
+  temporal = await connectTemporalClient(
+    { TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_NAMESPACE: stack.temporalNamespace },
+    parseKeyRing(TEST_KEYS),
+  );
   browser = await launchBrowser();
-  token = (await createApiToken(store, { accountId: 'faults', scopes: ['connection:read', 'connection:edit'], name: 'faults' })).token;
+  token = (
+    await createApiToken(store, { accountId: 'faults', scopes: ['connection:read', 'connection:edit'], name: 'faults' })
+  ).token;
 }, 180_000);
 
 afterAll(async () => {
@@ -111,10 +116,14 @@ async function deliver(callback: URL, base = stack.apiUrl): Promise<{ status: nu
 
 /** The final answer of a flow's credentials, once it has one (never stuck: bounded wait). */
 async function finalCredentials(pullId: string, url = stack.apiUrl) {
-  return waitUntil('the flow to finish', async () => {
-    const res = await api(url).getCredentials({ pull_id: pullId });
-    return res.status === 202 ? undefined : res;
-  }, 90_000);
+  return waitUntil(
+    'the flow to finish',
+    async () => {
+      const res = await api(url).getCredentials({ pull_id: pullId });
+      return res.status === 202 ? undefined : res;
+    },
+    90_000,
+  );
 }
 
 describe('fault tolerance', () => {
@@ -130,7 +139,9 @@ describe('fault tolerance', () => {
       const outcome = await deliver(callback, second.url);
       expect(outcome).toMatchObject({ status: 200, body: { connected: true } });
       expect((await api(second.url).getCredentials({ pull_id: created.pull_id })).status).toBe(200);
-      const history = await temporal.workflow.getHandle(connectionWorkflowId(outcome.body.connection_id)).fetchHistory();
+      const history = await temporal.workflow
+        .getHandle(connectionWorkflowId(outcome.body.connection_id))
+        .fetchHistory();
       // Activities run as local activities, inside the workflow task of the worker that completed it.
       for (const event of history.events ?? []) {
         const identity = event.workflowTaskCompletedEventAttributes?.identity;
@@ -138,7 +149,9 @@ describe('fault tolerance', () => {
       }
       flows++;
     }
-    observed.push(`2 APIs + 2 workers: ${flows}/${flows} flows completed across APIs; workflow tasks (with their activities) ran on ${identities.size} workers`);
+    observed.push(
+      `2 APIs + 2 workers: ${flows}/${flows} flows completed across APIs; workflow tasks (with their activities) ran on ${identities.size} workers`,
+    );
     const pids = [...identities].map((identity) => Number(identity.split('@')[0])).sort();
     expect(pids).toEqual(workers.map((w) => w.pid).sort());
   }, 240_000);
@@ -149,39 +162,49 @@ describe('fault tolerance', () => {
     ['exchange:before-send', 'active'],
     ['exchange:after-response', 'failed'],
     ['save:before-complete', 'active'],
-  ])('kill -9 of the worker at %s: the flow ends %s, no duplicate, the code sent at most once', async (step, expected) => {
-    const exchangesBefore = codeExchanges();
-    const paused = step !== 'waiting for the callback' ? step : undefined;
-    if (paused) pause(paused);
-    const creating = api().newOAuth2Request({ datasource_id: 'demo', validity_duration: 600 });
-    if (step === 'authorize:after-insert') await killWorkerAt(step);
-    const created = (await creating).body;
-    expect(created.auth_uri).toEqual(expect.any(String));
-    const callback = await captureCallback(browser, created.auth_uri, callbackPrefix());
-    if (step === 'waiting for the callback') {
-      const victim = workers.shift()!;
-      await victim.kill9();
-      workers.push(stack.startWorker(`worker-${Date.now()}`));
-    }
-    const delivering = deliver(callback);
-    if (paused && paused !== 'authorize:after-insert') await killWorkerAt(paused);
-    await delivering;
+  ])(
+    'kill -9 of the worker at %s: the flow ends %s, no duplicate, the code sent at most once',
+    async (step, expected) => {
+      const exchangesBefore = codeExchanges();
+      const paused = step !== 'waiting for the callback' ? step : undefined;
+      if (paused) pause(paused);
+      const creating = api().newOAuth2Request({ datasource_id: 'demo', validity_duration: 600 });
+      if (step === 'authorize:after-insert') await killWorkerAt(step);
+      const created = (await creating).body;
+      expect(created.auth_uri).toEqual(expect.any(String));
+      const callback = await captureCallback(browser, created.auth_uri, callbackPrefix());
+      if (step === 'waiting for the callback') {
+        const victim = workers.shift()!;
+        await victim.kill9();
+        workers.push(stack.startWorker(`worker-${Date.now()}`));
+      }
+      const delivering = deliver(callback);
+      if (paused && paused !== 'authorize:after-insert') await killWorkerAt(paused);
+      await delivering;
 
-    const result = await finalCredentials(created.pull_id);
-    const connectionId = (await store.oauthRequests.findOne({ accountId: 'faults' }, { sort: { createdAt: -1 } }))!.connectionId;
-    const exchanges = codeExchanges() - exchangesBefore;
-    observed.push(`kill -9 worker at ${step}: credentials ${result.status} ${result.body.error ?? 'connected'}; code exchanges ${exchanges}; connections ${await store.connections.countDocuments({ _id: connectionId })}`);
-    expect(exchanges).toBeLessThanOrEqual(1);
-    if (expected === 'active') {
-      expect(result.status).toBe(200);
-      expect(await store.connections.countDocuments({ _id: connectionId })).toBe(1);
-      expect((await store.connections.findOne({ _id: connectionId }))!.status).toBe('active');
-    } else {
-      expect(result.status).toBe(422);
-      expect(result.body).toMatchObject({ error: 'exchange_interrupted', message: expect.stringContaining('authorize again') });
-      expect(await store.connections.countDocuments({ _id: connectionId })).toBe(0);
-    }
-  }, 120_000);
+      const result = await finalCredentials(created.pull_id);
+      const connectionId = (await store.oauthRequests.findOne({ accountId: 'faults' }, { sort: { createdAt: -1 } }))!
+        .connectionId;
+      const exchanges = codeExchanges() - exchangesBefore;
+      observed.push(
+        `kill -9 worker at ${step}: credentials ${result.status} ${result.body.error ?? 'connected'}; code exchanges ${exchanges}; connections ${await store.connections.countDocuments({ _id: connectionId })}`,
+      );
+      expect(exchanges).toBeLessThanOrEqual(1);
+      if (expected === 'active') {
+        expect(result.status).toBe(200);
+        expect(await store.connections.countDocuments({ _id: connectionId })).toBe(1);
+        expect((await store.connections.findOne({ _id: connectionId }))!.status).toBe('active');
+      } else {
+        expect(result.status).toBe(422);
+        expect(result.body).toMatchObject({
+          error: 'exchange_interrupted',
+          message: expect.stringContaining('authorize again'),
+        });
+        expect(await store.connections.countDocuments({ _id: connectionId })).toBe(0);
+      }
+    },
+    120_000,
+  );
 
   it('kill -9 of a worker right after a refresh wrote its rotated tokens: nothing is lost, the connection stays active', async () => {
     const created = (await api().newOAuth2Request({ datasource_id: 'short', validity_duration: 600 })).body;
@@ -194,26 +217,36 @@ describe('fault tolerance', () => {
     const written = readCredentials(keyRing, (await store.connections.findOne({ _id: id }))!);
     const provider = stack.providers.get('short')!;
     // The retry (on another worker) refreshes again with the refresh token that was written.
-    await waitUntil('the retried refresh', async () => {
-      const now = readCredentials(keyRing, (await store.connections.findOne({ _id: id }))!);
-      return now.refresh_token !== written.refresh_token;
-    }, 60_000);
+    await waitUntil(
+      'the retried refresh',
+      async () => {
+        const now = readCredentials(keyRing, (await store.connections.findOne({ _id: id }))!);
+        return now.refresh_token !== written.refresh_token;
+      },
+      60_000,
+    );
     const doc = (await store.connections.findOne({ _id: id }))!;
     const current = readCredentials(keyRing, doc);
     expect(doc.status).toBe('active');
     expect((await provider.introspect(current.refresh_token!)).active).toBe(true);
     expect((await api().request('POST', `/api/connections/${id}/refresh`)).status).toBe(200);
-    observed.push('kill -9 worker after a refresh wrote rotated tokens: stayed active, the written refresh token was used by the retry');
+    observed.push(
+      'kill -9 worker after a refresh wrote rotated tokens: stayed active, the written refresh token was used by the retry',
+    );
   }, 120_000);
 
   it('kill -9 between the provider rotating the refresh token and the write (the one window left): needs_reauth, old credentials kept, an event', async () => {
     const created = (await api().newOAuth2Request({ datasource_id: 'short', validity_duration: 600 })).body;
-    const id: string = (await deliver(await captureCallback(browser, created.auth_uri, callbackPrefix()))).body.connection_id;
+    const id: string = (await deliver(await captureCallback(browser, created.auth_uri, callbackPrefix()))).body
+      .connection_id;
     const keyRing = parseKeyRing(TEST_KEYS);
     expect(id).toEqual(expect.any(String));
     // Every connection of this provider refreshes every few seconds: note them all, see which one stops.
     const before = new Map(
-      (await store.connections.find({ connectionType: 'short', status: 'active' }).toArray()).map((d) => [d._id, readCredentials(keyRing, d)]),
+      (await store.connections.find({ connectionType: 'short', status: 'active' }).toArray()).map((d) => [
+        d._id,
+        readCredentials(keyRing, d),
+      ]),
     );
     pause('refresh:after-response');
     const { subject } = await killWorkerAt('refresh:after-response');
@@ -221,14 +254,20 @@ describe('fault tolerance', () => {
     // The provider rotated the refresh token, the new one died with the worker: the retry presents the
     // old one, which the provider refuses. The connection says so instead of failing silently.
     // (The activity writes the status, then the event: wait for both.)
-    const { doc, event } = await waitUntil('the retried refresh to be refused, and its event', async () => {
-      const now = await store.connections.findOne({ _id: subject });
-      const recorded = await store.events.findOne({ connectionId: subject, type: 'connection.needs_reauth' });
-      return now?.status === 'needs_reauth' && recorded ? { doc: now, event: recorded } : undefined;
-    }, 60_000);
+    const { doc, event } = await waitUntil(
+      'the retried refresh to be refused, and its event',
+      async () => {
+        const now = await store.connections.findOne({ _id: subject });
+        const recorded = await store.events.findOne({ connectionId: subject, type: 'connection.needs_reauth' });
+        return now?.status === 'needs_reauth' && recorded ? { doc: now, event: recorded } : undefined;
+      },
+      60_000,
+    );
     expect(readCredentials(keyRing, doc)).toEqual(before.get(subject));
     expect(event).toMatchObject({ details: { error: 'invalid_grant' } });
-    observed.push('kill -9 worker after the provider rotated but before the write: needs_reauth (invalid_grant on retry), credentials kept, event recorded');
+    observed.push(
+      'kill -9 worker after the provider rotated but before the write: needs_reauth (invalid_grant on retry), credentials kept, event recorded',
+    );
   }, 120_000);
 
   it('kill -9 of an API between POST /api/oauth2 and the callback: the other API serves the callback and the credentials', async () => {
@@ -248,10 +287,16 @@ describe('fault tolerance', () => {
     await stack.temporal.stop();
     const whileDown = await api().newOAuth2Request({ datasource_id: 'demo', validity_duration: 600 });
     expect(whileDown.status).toBe(503);
-    expect(whileDown.body).toMatchObject({ error: 'service_unavailable', message: expect.stringContaining('Temporal') });
+    expect(whileDown.body).toMatchObject({
+      error: 'service_unavailable',
+      message: expect.stringContaining('Temporal'),
+    });
     // The browser arrives while Temporal is away: told to reload; only that same redirect may come again.
     const askedAt = Date.now();
-    expect(await deliver(callback)).toMatchObject({ status: 503, body: { connected: false, error: 'temporarily_unavailable' } });
+    expect(await deliver(callback)).toMatchObject({
+      status: 503,
+      body: { connected: false, error: 'temporarily_unavailable' },
+    });
     expect(Date.now() - askedAt).toBeLessThan(10_000); // told promptly, not after the client's retries run out
     const forged = new URL(callback);
     forged.searchParams.set('code', 'not-the-code-the-provider-sent');
@@ -264,15 +309,21 @@ describe('fault tolerance', () => {
     expect(outcome).toMatchObject({ status: 200, body: { connected: true } });
     expect(codeExchanges()).toBe(exchangesBefore + 1);
     // Reloading once more shows the same outcome and sends nothing to the provider.
-    expect(await deliver(callback)).toMatchObject({ status: 200, body: { connected: true, connection_id: outcome.body.connection_id } });
+    expect(await deliver(callback)).toMatchObject({
+      status: 200,
+      body: { connected: true, connection_id: outcome.body.connection_id },
+    });
     const after = (await api().newOAuth2Request({ datasource_id: 'demo', validity_duration: 600 })).body;
     expect((await deliver(await captureCallback(browser, after.auth_uri, callbackPrefix()))).status).toBe(200);
-    observed.push('Temporal stopped and restarted: POST /api/oauth2 and the callback answered 503 while down; the reloaded callback and a new flow completed after, one code exchange');
+    observed.push(
+      'Temporal stopped and restarted: POST /api/oauth2 and the callback answered 503 while down; the reloaded callback and a new flow completed after, one code exchange',
+    );
   }, 180_000);
 
   it('FerretDB stopped for 30 s: the API answers 503 JSON, refreshes that came due happen after it returns, nothing is lost', async () => {
     const created = (await api().newOAuth2Request({ datasource_id: 'short', validity_duration: 600 })).body;
-    const id: string = (await deliver(await captureCallback(browser, created.auth_uri, callbackPrefix()))).body.connection_id;
+    const id: string = (await deliver(await captureCallback(browser, created.auth_uri, callbackPrefix()))).body
+      .connection_id;
     await stack.mongo.stop();
     const stoppedAt = Date.now();
     const started = Date.now();
@@ -282,44 +333,63 @@ describe('fault tolerance', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     await waitUntil('30 s of database outage', async () => Date.now() - stoppedAt >= 30_000, 40_000);
     await stack.mongo.start();
-    const refreshed = await waitUntil('a refresh after the outage', async () => {
-      const doc = await store.connections.findOne({ _id: id });
-      return doc && doc.lastRefreshedAt && doc.lastRefreshedAt.getTime() > stoppedAt + 30_000 ? doc : undefined;
-    }, 60_000);
+    const refreshed = await waitUntil(
+      'a refresh after the outage',
+      async () => {
+        const doc = await store.connections.findOne({ _id: id });
+        return doc && doc.lastRefreshedAt && doc.lastRefreshedAt.getTime() > stoppedAt + 30_000 ? doc : undefined;
+      },
+      60_000,
+    );
     expect(refreshed.status).toBe('active');
     expect((await api().getConnection(id)).status).toBe(200);
-    observed.push('FerretDB down 30 s: API 503 JSON within seconds; the refresh due meanwhile ran after it returned; connection active');
+    observed.push(
+      'FerretDB down 30 s: API 503 JSON within seconds; the refresh due meanwhile ran after it returned; connection active',
+    );
   }, 180_000);
 
   it('the provider refusing connections, then answering 503, for 2 minutes: the connection stays active and catches up', async () => {
     const created = (await api().newOAuth2Request({ datasource_id: 'short', validity_duration: 600 })).body;
-    const id: string = (await deliver(await captureCallback(browser, created.auth_uri, callbackPrefix()))).body.connection_id;
+    const id: string = (await deliver(await captureCallback(browser, created.auth_uri, callbackPrefix()))).body
+      .connection_id;
     const provider = stack.providers.get('short')!;
     const outageStart = Date.now();
     const statuses = new Set<string>();
     await provider.setReachable(false);
     try {
-      await waitUntil('60 s of connection refused', async () => {
-        statuses.add((await store.connections.findOne({ _id: id }))!.status);
-        return Date.now() - outageStart >= 60_000;
-      }, 70_000);
+      await waitUntil(
+        '60 s of connection refused',
+        async () => {
+          statuses.add((await store.connections.findOne({ _id: id }))!.status);
+          return Date.now() - outageStart >= 60_000;
+        },
+        70_000,
+      );
     } finally {
       await provider.setReachable(true);
     }
     provider.setTokenEndpointFault({ status: 503 });
     try {
-      await waitUntil('60 s of 503', async () => {
-        statuses.add((await store.connections.findOne({ _id: id }))!.status);
-        return Date.now() - outageStart >= 120_000;
-      }, 70_000);
+      await waitUntil(
+        '60 s of 503',
+        async () => {
+          statuses.add((await store.connections.findOne({ _id: id }))!.status);
+          return Date.now() - outageStart >= 120_000;
+        },
+        70_000,
+      );
     } finally {
       provider.setTokenEndpointFault(null);
     }
     expect([...statuses]).toEqual(['active']);
-    const caughtUp = await waitUntil('a refresh after the outage', async () => {
-      const doc = await store.connections.findOne({ _id: id });
-      return doc?.lastRefreshedAt && doc.lastRefreshedAt.getTime() > outageStart + 120_000 ? doc : undefined;
-    }, 30_000);
+    const caughtUp = await waitUntil(
+      'a refresh after the outage',
+      async () => {
+        const doc = await store.connections.findOne({ _id: id });
+        return doc?.lastRefreshedAt && doc.lastRefreshedAt.getTime() > outageStart + 120_000 ? doc : undefined;
+      },
+      30_000,
+    );
     expect(caughtUp.status).toBe('active');
     expect(caughtUp.tokenExpiresAt!.getTime()).toBeGreaterThan(Date.now());
     observed.push('provider refused connections 60 s then 503 for 60 s: stayed active throughout, refreshed after');
@@ -346,8 +416,13 @@ describe('fault tolerance', () => {
     expect(await worker.exited).toBe(0);
     workers.splice(workers.indexOf(worker), 1);
     workers.push(stack.startWorker(`worker-${Date.now()}`));
-    const exchanged = await store.oauthRequests.findOne({ _id: { $exists: true }, accountId: 'faults' }, { sort: { createdAt: -1 } });
+    const exchanged = await store.oauthRequests.findOne(
+      { _id: { $exists: true }, accountId: 'faults' },
+      { sort: { createdAt: -1 } },
+    );
     expect(exchanged?.status).toBe('completed');
-    observed.push('SIGTERM: the API answered its in-flight callback (200) and exited 0; the worker finished the exchange first');
+    observed.push(
+      'SIGTERM: the API answered its in-flight callback (200) and exited 0; the worker finished the exchange first',
+    );
   }, 120_000);
 });

@@ -27,7 +27,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   console.log(
-    `fuzz: ${stats.cases} requests; statuses ${[...stats.byStatus.entries()].sort().map(([s, n]) => `${s}×${n}`).join(', ')}`,
+    `fuzz: ${stats.cases} requests; statuses ${[...stats.byStatus.entries()]
+      .sort()
+      .map(([s, n]) => `${s}×${n}`)
+      .join(', ')}`,
   );
   await store?.db.dropDatabase();
   await api?.close();
@@ -70,7 +73,10 @@ const plausibleBody = fc.record(
     redirect_url: fc.oneof(fc.webUrl(), unicode, fc.constant('javascript:alert(1)')),
     redirect_origins: fc.oneof(fc.array(fc.oneof(fc.webUrl(), unicode), { maxLength: 25 }), unicode),
     scopes: fc.oneof(fc.array(unicode, { maxLength: 60 }), unicode),
-    payloads: fc.oneof(fc.array(fc.record({ metadata: fc.dictionary(unicode, unicode), data: unicode }), { maxLength: 3 }), unicode),
+    payloads: fc.oneof(
+      fc.array(fc.record({ metadata: fc.dictionary(unicode, unicode), data: unicode }), { maxLength: 3 }),
+      unicode,
+    ),
     token: fc.oneof(unicode, fc.string({ minLength: 10, maxLength: 60 })),
   },
   { requiredKeys: [] },
@@ -79,7 +85,15 @@ const rawBody = fc.oneof(
   plausibleBody.map((b) => JSON.stringify(b)),
   fc.json(),
   fc.string({ maxLength: 200 }).map((s) => `{"datasource_id": ${s}`), // malformed JSON
-  fc.constantFrom('', '{', '[]', 'null', '"x"', '{"__proto__": {"admin": true}}', '{"constructor": {"prototype": {"x": 1}}}'),
+  fc.constantFrom(
+    '',
+    '{',
+    '[]',
+    'null',
+    '"x"',
+    '{"__proto__": {"admin": true}}',
+    '{"constructor": {"prototype": {"x": 1}}}',
+  ),
   fc.integer({ min: 100, max: 3000 }).map((d) => JSON.stringify(nested(d))), // deeply nested
   fc.constant(JSON.stringify({ datasource_id: 'x'.repeat(1_200_000) })), // over the body limit
   fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
@@ -94,13 +108,36 @@ const contentType = fc.constantFrom(
   'garbage/garbage',
   undefined,
 );
-const pathParam = fc.oneof(unicode, fc.uuid(), fc.string({ maxLength: 300 }), fc.constantFrom('..', '%00', '%2F', "'; drop table", '$where', '{"$gt":""}'));
+const pathParam = fc.oneof(
+  unicode,
+  fc.uuid(),
+  fc.string({ maxLength: 300 }),
+  fc.constantFrom('..', '%00', '%2F', "'; drop table", '$where', '{"$gt":""}'),
+);
 const query = fc.dictionary(
-  fc.constantFrom('page', 'page_size', 'include_credentials', 'state', 'code', 'error', 'error_description', 'iss', '$where', '__proto__'),
+  fc.constantFrom(
+    'page',
+    'page_size',
+    'include_credentials',
+    'state',
+    'code',
+    'error',
+    'error_description',
+    'iss',
+    '$where',
+    '__proto__',
+  ),
   fc.oneof(unicode, fc.integer().map(String), fc.constant('')),
   { maxKeys: 5 },
 );
-const authorization = fc.constantFrom<'valid' | 'readonly' | 'none' | 'garbage' | 'basic'>('valid', 'valid', 'readonly', 'none', 'garbage', 'basic');
+const authorization = fc.constantFrom<'valid' | 'readonly' | 'none' | 'garbage' | 'basic'>(
+  'valid',
+  'valid',
+  'readonly',
+  'none',
+  'garbage',
+  'basic',
+);
 const requestArb = fc.record({
   route: fc.constantFrom(...ROUTES),
   id: pathParam,
@@ -154,7 +191,9 @@ describe('fuzzing every route', () => {
     await fc.assert(
       fc.asyncProperty(requestArb, async (r) => {
         const { method, template, res } = await send(r);
-        expect(res.statusCode, `${method} ${template} -> ${res.statusCode} ${res.body.slice(0, 300)}`).toBeLessThan(500);
+        expect(res.statusCode, `${method} ${template} -> ${res.statusCode} ${res.body.slice(0, 300)}`).toBeLessThan(
+          500,
+        );
         if (res.statusCode >= 400) {
           const html = template === '/oauth2/callback' && !r.acceptJson;
           if (!html) {

@@ -54,7 +54,9 @@ describe('a connection is kept fresh for as long as it exists', () => {
 
     // A run that only refreshed (started by continueAsNew, ended by the next one) stays small.
     const runs: WorkflowExecutionInfo[] = [];
-    for await (const run of clients.temporal.workflow.list({ query: `WorkflowId = '${connectionWorkflowId(connectionId)}' AND ExecutionStatus = 'ContinuedAsNew'` })) {
+    for await (const run of clients.temporal.workflow.list({
+      query: `WorkflowId = '${connectionWorkflowId(connectionId)}' AND ExecutionStatus = 'ContinuedAsNew'`,
+    })) {
       runs.push(run);
     }
     const refreshOnly = runs.find((r) => r.runId !== runs.at(-1)?.runId) ?? runs[0]!;
@@ -98,12 +100,12 @@ describe('a connection is kept fresh for as long as it exists', () => {
     expect(first).toMatchObject({ tokenExpiresAt: null });
     expect(first!.refreshTokenExpiresAt!.getTime() - started).toBeGreaterThan(15_000);
 
-    await waitUntil('60 seconds of a connection\'s life', async () => Date.now() - started > 60_000, 90_000);
+    await waitUntil("60 seconds of a connection's life", async () => Date.now() - started > 60_000, 90_000);
     const doc = (await clients.store.connections.findOne({ _id: connectionId }))!;
     const current = (await storedCredentials(clients.store, connectionId))!;
     expect(doc.refreshTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now());
     expect(await provider.introspect(current.refresh_token!)).toBe(true);
-    expect(await provider.refreshCalls() - before).toBeGreaterThanOrEqual(2);
+    expect((await provider.refreshCalls()) - before).toBeGreaterThanOrEqual(2);
     const refreshed = await clients.rivery.request('POST', `/api/connections/${connectionId}/refresh`);
     expect(refreshed.status).toBe(200);
   });

@@ -32,16 +32,43 @@ describe('key rotation', () => {
     for (let i = 0; i < 25; i++) {
       const id = `conn-${i}`;
       await store.connections.insertOne({
-        _id: id, accountId: 'acct', connectionType: 'demo', name: id, status: 'active',
-        credentials: ringA.encryptJson({ access_token: `access-${i}`, refresh_token: `refresh-${i}`, token_type: 'bearer' }, id),
-        scopes: [], tokenExpiresAt: null, refreshTokenExpiresAt: null, lastAuthorizedAt: now, lastRefreshedAt: null,
-        providerData: {}, apiBaseUri: null, requestId: `req-${i}`, adoptedAt: null, createdAt: now, updatedAt: now,
+        _id: id,
+        accountId: 'acct',
+        connectionType: 'demo',
+        name: id,
+        status: 'active',
+        credentials: ringA.encryptJson(
+          { access_token: `access-${i}`, refresh_token: `refresh-${i}`, token_type: 'bearer' },
+          id,
+        ),
+        scopes: [],
+        tokenExpiresAt: null,
+        refreshTokenExpiresAt: null,
+        lastAuthorizedAt: now,
+        lastRefreshedAt: null,
+        providerData: {},
+        apiBaseUri: null,
+        requestId: `req-${i}`,
+        adoptedAt: null,
+        createdAt: now,
+        updatedAt: now,
       });
     }
     await store.oauthRequests.insertOne({
-      _id: 'req-x', stateHash: 'h', accountId: 'acct', connectionId: 'conn-0', datasourceId: 'demo', status: 'pending',
-      codeVerifier: ringA.encrypt(Buffer.from('verifier-x'), 'req-x'), redirectUrl: null, connectionName: null, scopes: [],
-      expiresAt: now, error: null, createdAt: now, updatedAt: now,
+      _id: 'req-x',
+      stateHash: 'h',
+      accountId: 'acct',
+      connectionId: 'conn-0',
+      datasourceId: 'demo',
+      status: 'pending',
+      codeVerifier: ringA.encrypt(Buffer.from('verifier-x'), 'req-x'),
+      redirectUrl: null,
+      connectionName: null,
+      scopes: [],
+      expiresAt: now,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
     });
 
     const ringBA = parseKeyRing(`${b},${a}`);
@@ -63,7 +90,9 @@ describe('key rotation', () => {
     expect(after.map((d) => readCredentials(ringB, d).refresh_token)).toEqual(
       before.sort((x, y) => x._id.localeCompare(y._id)).map((d) => readCredentials(ringBA, d).refresh_token),
     );
-    expect(ringB.decrypt((await store.oauthRequests.findOne({ _id: 'req-x' }))!.codeVerifier, 'req-x').toString()).toBe('verifier-x');
+    expect(ringB.decrypt((await store.oauthRequests.findOne({ _id: 'req-x' }))!.codeVerifier, 'req-x').toString()).toBe(
+      'verifier-x',
+    );
 
     expect(await rotate(b)).toContain('connections: 25 scanned, 0 re-encrypted, 25 already under the newest key');
   });

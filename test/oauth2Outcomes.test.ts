@@ -40,7 +40,10 @@ describe('outcomes other than success', () => {
     }
     const credentials = await rivery.getCredentials({ pull_id: body.pull_id });
     expect(credentials.status).toBe(422);
-    expect(credentials.body).toMatchObject({ error: 'exchange_interrupted', message: expect.stringContaining('authorize again') });
+    expect(credentials.body).toMatchObject({
+      error: 'exchange_interrupted',
+      message: expect.stringContaining('authorize again'),
+    });
     expect(((await provider.counts()).tokenByGrant.authorization_code ?? 0) - exchangesBefore).toBe(1);
   }, 60_000);
 
@@ -95,7 +98,9 @@ describe('outcomes other than success', () => {
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain('does not belong to any request');
 
-    const noState = await fetch(`${stack.apiUrl}/oauth2/callback?code=abc`, { headers: { accept: 'application/json' } });
+    const noState = await fetch(`${stack.apiUrl}/oauth2/callback?code=abc`, {
+      headers: { accept: 'application/json' },
+    });
     expect(noState.status).toBe(400);
     expect(await noState.json()).toMatchObject({ error: 'invalid_request' });
 

@@ -27,36 +27,52 @@ beforeAll(async () => {
 afterAll(async () => service?.close());
 
 describe('the refresh throttle, a last line of defence behind the plan', () => {
-  it('pauses a provider handing out already-expired tokens after 5 refreshes, says so, and resumes after the cool-down', { timeout: 120_000 }, async () => {
-    const provider = providerControl('expired_tokens');
-    const before = await provider.refreshCalls(); // read first: the first refresh comes 1 s after the exchange
-    const id = await connectInBrowser(rivery, clients.browser, 'expired_tokens');
-    const event = await waitUntil('the throttle event', () =>
-      clients.store.events.findOne({ connectionId: id, type: 'connection.refresh_throttled' }).then((e) => e ?? undefined),
-    );
-    const resumesAt = Date.parse(event.details.resumes_at as string);
-    expect(event.details).toMatchObject({ limit: 5, window_seconds: 60 });
-    expect((await provider.refreshCalls()) - before).toBe(5);
+  it(
+    'pauses a provider handing out already-expired tokens after 5 refreshes, says so, and resumes after the cool-down',
+    { timeout: 120_000 },
+    async () => {
+      const provider = providerControl('expired_tokens');
+      const before = await provider.refreshCalls(); // read first: the first refresh comes 1 s after the exchange
+      const id = await connectInBrowser(rivery, clients.browser, 'expired_tokens');
+      const event = await waitUntil('the throttle event', () =>
+        clients.store.events
+          .findOne({ connectionId: id, type: 'connection.refresh_throttled' })
+          .then((e) => e ?? undefined),
+      );
+      const resumesAt = Date.parse(event.details.resumes_at as string);
+      expect(event.details).toMatchObject({ limit: 5, window_seconds: 60 });
+      expect((await provider.refreshCalls()) - before).toBe(5);
 
-    // Visible in the Temporal UI as the workflow's current details.
-    const handle = clients.temporal.workflow.getHandle(connectionWorkflowId(id));
-    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
-    expect(metadata.currentDetails).toContain('paused until');
+      // Visible in the Temporal UI as the workflow's current details.
+      const handle = clients.temporal.workflow.getHandle(connectionWorkflowId(id));
+      const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(metadata.currentDetails).toContain('paused until');
 
-    // Paused: no planned refresh until the cool-down ends, but an on-demand refresh still works.
-    let plannedDuringPause = 0;
-    await waitUntil('the cool-down to be nearly over', async () => {
-      plannedDuringPause = (await provider.refreshCalls()) - before - 5;
-      return Date.now() >= resumesAt - 1_000;
-    }, 30_000);
-    expect(plannedDuringPause).toBe(0);
-    const onDemand = await rivery.request('POST', `/api/connections/${id}/refresh`);
-    expect(onDemand.status).toBe(200);
-    const afterOnDemand = await provider.refreshCalls();
-    expect(afterOnDemand - before).toBe(6);
+      // Paused: no planned refresh until the cool-down ends, but an on-demand refresh still works.
+      let plannedDuringPause = 0;
+      await waitUntil(
+        'the cool-down to be nearly over',
+        async () => {
+          plannedDuringPause = (await provider.refreshCalls()) - before - 5;
+          return Date.now() >= resumesAt - 1_000;
+        },
+        30_000,
+      );
+      expect(plannedDuringPause).toBe(0);
+      const onDemand = await rivery.request('POST', `/api/connections/${id}/refresh`);
+      expect(onDemand.status).toBe(200);
+      const afterOnDemand = await provider.refreshCalls();
+      expect(afterOnDemand - before).toBe(6);
 
-    await waitUntil('planned refreshes to resume', async () => (await provider.refreshCalls()) > afterOnDemand, 30_000);
-    expect(Date.now()).toBeGreaterThanOrEqual(resumesAt);
-    expect((await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '').not.toContain('paused');
-  });
+      await waitUntil(
+        'planned refreshes to resume',
+        async () => (await provider.refreshCalls()) > afterOnDemand,
+        30_000,
+      );
+      expect(Date.now()).toBeGreaterThanOrEqual(resumesAt);
+      expect(
+        (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '',
+      ).not.toContain('paused');
+    },
+  );
 });

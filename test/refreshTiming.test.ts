@@ -23,12 +23,16 @@ beforeAll(async () => {
 afterAll(async () => service?.close());
 
 describe('refresh timing is read, not frozen', () => {
-  it('a running connection plans with the worker\'s current timing, not the one its workflow was started with', async () => {
+  it("a running connection plans with the worker's current timing, not the one its workflow was started with", async () => {
     const provider = providerControl('retimed');
     const before = await provider.refreshCalls();
     await connectInBrowser(rivery, clients.browser, 'retimed');
     // Tokens the provider says are already expired: paced only by the minimum interval.
-    await waitUntil('three refreshes at the current pace', async () => (await provider.refreshCalls()) - before >= 3, 20_000);
+    await waitUntil(
+      'three refreshes at the current pace',
+      async () => (await provider.refreshCalls()) - before >= 3,
+      20_000,
+    );
     expect((await provider.refreshCalls()) - before).toBeGreaterThanOrEqual(3);
   });
 });

@@ -32,17 +32,29 @@ describe('the Rivery OAuth2 flow, end to end in a real browser', () => {
 
     const credentials = await clients.rivery.getCredentials({ pull_id, auth_uri });
     expect(credentials.status).toBe(200);
-    expect(credentials.body).toMatchObject({ connection_id: connectionId, datasource_id: 'demo', token_type: expect.any(String) });
+    expect(credentials.body).toMatchObject({
+      connection_id: connectionId,
+      datasource_id: 'demo',
+      token_type: expect.any(String),
+    });
     expect(credentials.body.access_token).toEqual(expect.any(String));
     expect(credentials.body.refresh_token).toEqual(expect.any(String));
 
-    const saved = await clients.rivery.createConnection({ connection_type: 'demo', connection_name: 'Sales demo', credentials: credentials.body });
+    const saved = await clients.rivery.createConnection({
+      connection_type: 'demo',
+      connection_name: 'Sales demo',
+      credentials: credentials.body,
+    });
     expect(saved).toEqual({
       status: 200,
       body: { _id: connectionId, cross_id: connectionId, connection_name: 'Sales demo', message: 'connection saved' },
     });
     // Saving again adopts the same connection: no duplicate.
-    const again = await clients.rivery.createConnection({ connection_type: 'demo', connection_name: 'Sales demo', credentials: credentials.body });
+    const again = await clients.rivery.createConnection({
+      connection_type: 'demo',
+      connection_name: 'Sales demo',
+      credentials: credentials.body,
+    });
     expect(again.body._id).toBe(connectionId);
 
     const updated = await clients.rivery.updateConnection(connectionId, {

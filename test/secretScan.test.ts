@@ -63,7 +63,8 @@ describe('no secret anywhere in plaintext', () => {
       'API token': account.token,
       'client secret': stack.appEnv.CONNECTFLOW_PROVIDER_DEMO_CLIENT_SECRET!,
     };
-    if (refreshed.refresh_token !== credentials.refresh_token) secrets['rotated refresh token'] = refreshed.refresh_token;
+    if (refreshed.refresh_token !== credentials.refresh_token)
+      secrets['rotated refresh token'] = refreshed.refresh_token;
     for (const [name, value] of Object.entries(secrets)) expect(value, name).toMatch(/^.{16,}$/);
 
     // (a) every document of every collection, raw
@@ -75,7 +76,10 @@ describe('no secret anywhere in plaintext', () => {
     expect(mongoText).toContain(connectionId);
 
     // (b) the connection's workflow histories (every run) through a client without the codec
-    const plainClient = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }), namespace: stack.temporalNamespace });
+    const plainClient = new Client({
+      connection: await Connection.connect({ address: stack.temporalAddress }),
+      namespace: stack.temporalNamespace,
+    });
     const workflowIds = [connectionWorkflowId(connectionId)];
     const historyText = await allHistoriesText(plainClient, workflowIds);
     await plainClient.connection.close();

@@ -24,7 +24,7 @@ describe('CONNECTFLOW_TRUST_PROXY', () => {
     }
   });
 
-  it('unset, X-Forwarded-For is ignored: both clients share the proxy\'s one limit', async () => {
+  it("unset, X-Forwarded-For is ignored: both clients share the proxy's one limit", async () => {
     const api = await startInProcessApi({ CONNECTFLOW_CALLBACK_RATE_LIMIT: '3', CONNECTFLOW_TRUST_PROXY: '' });
     try {
       expect(await callbacksFrom(api.url, '203.0.113.1', 3)).toEqual([400, 400, 400]);

@@ -45,7 +45,10 @@ describe('connectionWorkflow replays recorded histories', () => {
     for (const [name, datasource, deny] of flows) {
       const { body } = await rivery.newOAuth2Request({ datasource_id: datasource, validity_duration: 600 });
       await authorizeInBrowser(clients.browser, body.auth_uri, { deny });
-      const { connectionId } = (await clients.store.oauthRequests.findOne({ accountId: account.accountId }, { sort: { createdAt: -1 } }))!;
+      const { connectionId } = (await clients.store.oauthRequests.findOne(
+        { accountId: account.accountId },
+        { sort: { createdAt: -1 } },
+      ))!;
       const handle = clients.temporal.workflow.getHandle(connectionWorkflowId(connectionId));
       if (name === 'denied') await handle.result();
       // A refreshed connection continues-as-new after its first planned refresh: replay that whole first run.
@@ -56,7 +59,17 @@ describe('connectionWorkflow replays recorded histories', () => {
       const history = await clients.temporal.workflow.getHandle(handle.workflowId, runId).fetchHistory();
       await Worker.runReplayHistory(replayOptions, history, handle.workflowId);
       if (process.env.CONNECTFLOW_RECORD_HISTORIES) {
-        const args = ['workflow', 'show', '--address', stack.temporalAddress, '-w', handle.workflowId, ...(runId ? ['-r', runId] : []), '-o', 'json'];
+        const args = [
+          'workflow',
+          'show',
+          '--address',
+          stack.temporalAddress,
+          '-w',
+          handle.workflowId,
+          ...(runId ? ['-r', runId] : []),
+          '-o',
+          'json',
+        ];
         const json = execFileSync(temporalBinaryPath(), args);
         writeFileSync(new URL(`${name}.json`, fixtures), json);
       }

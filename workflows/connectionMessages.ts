@@ -40,7 +40,9 @@ export type ConnectionWorkflowInput = {
   accountId: string;
   provider: string;
   timing: RefreshTiming;
-} & ({ authorize: AuthorizationRequestOptions; saved?: undefined } | { saved: SavedConnectionState; authorize?: undefined });
+} & (
+  { authorize: AuthorizationRequestOptions; saved?: undefined } | { saved: SavedConnectionState; authorize?: undefined }
+);
 
 export interface CallbackDelivery {
   requestId: string;

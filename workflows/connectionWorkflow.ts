@@ -52,7 +52,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
   let status: WorkflowStatus = saved?.status ?? 'pending';
   let clock: TokenClock = saved
-    ? { tokenIssuedAt: saved.tokenIssuedAt, tokenExpiresAt: saved.tokenExpiresAt, refreshTokenExpiresAt: saved.refreshTokenExpiresAt }
+    ? {
+        tokenIssuedAt: saved.tokenIssuedAt,
+        tokenExpiresAt: saved.tokenExpiresAt,
+        refreshTokenExpiresAt: saved.refreshTokenExpiresAt,
+      }
     : { tokenIssuedAt: null, tokenExpiresAt: null, refreshTokenExpiresAt: null };
   let lastRefreshedAt = saved?.lastRefreshedAt ?? null;
   let recentRefreshes = saved?.recentRefreshes ?? [];
@@ -84,7 +88,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     validator: () => {
       assertNotDeleting();
       if (status === 'needs_reauth') {
-        throw refusal('needs_reauth', 'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)');
+        throw refusal(
+          'needs_reauth',
+          'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)',
+        );
       }
       if (status !== 'active') throw refusal('conflict', `the connection is ${status}`);
     },
@@ -117,7 +124,12 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   }
 
   async function issueRequest(options: AuthorizationRequestOptions): Promise<PendingRequest> {
-    const issued = await activities.authorize.createAuthorizationRequest({ connectionId, accountId: input.accountId, provider: input.provider, ...options });
+    const issued = await activities.authorize.createAuthorizationRequest({
+      connectionId,
+      accountId: input.accountId,
+      provider: input.provider,
+      ...options,
+    });
     await expireWaitingRequest(); // a newer request replaces one still waiting
     request = { issued, expiresAtMs: Date.parse(issued.expiresAt) };
     return request;
@@ -125,7 +137,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
   /** The outcome of one request, or undefined when it expired, was replaced or the connection is being deleted. */
   async function awaitCallback(current: PendingRequest): Promise<FlowOutcome | undefined> {
-    await condition(() => current.callback !== undefined || request !== current || disconnecting, current.expiresAtMs - Date.now());
+    await condition(
+      () => current.callback !== undefined || request !== current || disconnecting,
+      current.expiresAtMs - Date.now(),
+    );
     if (!current.callback) {
       if (request === current && !disconnecting) await expireWaitingRequest();
       return undefined;
@@ -143,7 +158,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       return { connected: false, ...details };
     };
     if (received.error) return fail({ error: received.error, error_description: received.errorDescription });
-    if (!received.code) return fail({ error: 'invalid_request', error_description: 'the callback carried neither code nor error' });
+    if (!received.code)
+      return fail({ error: 'invalid_request', error_description: 'the callback carried neither code nor error' });
     try {
       const result = await activities.exchange.exchangeCodeAndSave({
         requestId,
@@ -170,7 +186,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       const planned = { clock, status };
       const dueAt = status === 'active' ? nextRefreshAt() : undefined;
       const changed = () => disconnecting || clock !== planned.clock || status !== planned.status;
-      const woken = dueAt === undefined ? await condition(changed).then(() => true) : await condition(changed, Math.max(0, dueAt - Date.now()));
+      const woken =
+        dueAt === undefined
+          ? await condition(changed).then(() => true)
+          : await condition(changed, Math.max(0, dueAt - Date.now()));
       if (disconnecting) return disconnect();
       if (status === 'deleted') return finish('deleted'); // the document vanished (deleted elsewhere)
       if (woken) {
@@ -207,7 +226,9 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if (verdict.pausedUntilMs === undefined) return false;
     refreshPausedUntil = verdict.pausedUntilMs;
     const resumesAt = new Date(refreshPausedUntil).toISOString();
-    setCurrentDetails(`Planned refreshes paused until ${resumesAt}: ${timing.throttle.limit} within ${timing.throttle.windowSeconds} s.`);
+    setCurrentDetails(
+      `Planned refreshes paused until ${resumesAt}: ${timing.throttle.limit} within ${timing.throttle.windowSeconds} s.`,
+    );
     await activities.quick.recordRefreshThrottled({ connectionId, resumesAt, timing });
     return true;
   }
@@ -215,7 +236,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   /** One token-endpoint call for everyone asking while it runs or shortly after it finished. */
   function refreshCoalesced(): Promise<ConnectionSnapshot> {
     if (refreshing) return refreshing.result;
-    if (lastRefreshMs !== undefined && Date.now() - lastRefreshMs < timing.coalesceSeconds * 1000) return Promise.resolve(snapshot());
+    if (lastRefreshMs !== undefined && Date.now() - lastRefreshMs < timing.coalesceSeconds * 1000)
+      return Promise.resolve(snapshot());
     const scope = new CancellationScope();
     const result = scope
       .run(() => activities.refresh.refreshTokens({ connectionId }))
@@ -301,7 +323,8 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   }
 
   function acceptCallback(delivered: CallbackDelivery): void {
-    if (!request || request.issued.requestId !== delivered.requestId) throw new Error('this authorization request is not the current one');
+    if (!request || request.issued.requestId !== delivered.requestId)
+      throw new Error('this authorization request is not the current one');
     if (request.callback) throw new Error('a callback was already delivered for this authorization request');
     if (Date.now() >= request.expiresAtMs) throw new Error('this authorization request has expired');
     if (disconnecting) throw new Error('the connection is being deleted');

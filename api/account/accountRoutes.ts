@@ -18,7 +18,10 @@ export const accountRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
   const errors = errorResponses({ 401: 'no or unknown token', 403: 'missing scope' });
   app.get(
     '/account',
-    { preValidation: requireScope('connection:read'), schema: { ...operation('The account settings', 'connection:read'), response: { 200: Account, ...errors } } },
+    {
+      preValidation: requireScope('connection:read'),
+      schema: { ...operation('The account settings', 'connection:read'), response: { 200: Account, ...errors } },
+    },
     async (request) => {
       const { accountId } = callerOf(request);
       const account = await ctx.store.accounts.findOne({ _id: accountId });
@@ -30,7 +33,11 @@ export const accountRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
     '/account',
     {
       preValidation: requireScope('account:admin'),
-      schema: { ...operation('Set the redirect_url allow-list', 'account:admin'), body: AccountBody, response: { 200: Account, ...errors, ...errorResponses({ 400: 'bad input' }) } },
+      schema: {
+        ...operation('Set the redirect_url allow-list', 'account:admin'),
+        body: AccountBody,
+        response: { 200: Account, ...errors, ...errorResponses({ 400: 'bad input' }) },
+      },
     },
     async (request) => {
       const { accountId } = callerOf(request);

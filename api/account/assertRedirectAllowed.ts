@@ -2,7 +2,11 @@ import type { Store } from '../../lib/store/openStore.js';
 import { HttpError } from '../errors/HttpError.js';
 
 /** No open redirect: a request's redirect_url must be on its account's allow-list of origins. */
-export async function assertRedirectAllowed(store: Store, accountId: string, redirectUrl: string | undefined): Promise<void> {
+export async function assertRedirectAllowed(
+  store: Store,
+  accountId: string,
+  redirectUrl: string | undefined,
+): Promise<void> {
   if (redirectUrl === undefined) return;
   const account = await store.accounts.findOne({ _id: accountId });
   const origin = new URL(redirectUrl).origin;

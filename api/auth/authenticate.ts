@@ -34,7 +34,11 @@ export function tokenAuthenticator(store: Store) {
     const found = await store.apiTokens.findOne({ _id: tokenHash });
     // lastUsedAt to the minute: one write per token per minute (and per lookup), not one per request.
     const now = new Date();
-    if (found && !found.revokedAt && (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS)) {
+    if (
+      found &&
+      !found.revokedAt &&
+      (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS)
+    ) {
       setById(store.apiTokens, tokenHash, { $set: { lastUsedAt: now } }).catch((err: unknown) =>
         request.log.warn({ err }, 'could not record API token use'),
       );
@@ -61,7 +65,8 @@ export function authenticate(store: Store) {
   const tokens = tokenAuthenticator(store);
   return async (request: FastifyRequest): Promise<void> => {
     const found = await tokens.byToken(request);
-    if (found.accountId === null) throw new HttpError(403, 'forbidden', 'an operator token decodes payloads at /codec only');
+    if (found.accountId === null)
+      throw new HttpError(403, 'forbidden', 'an operator token decodes payloads at /codec only');
     request.caller = { accountId: found.accountId, scopes: found.scopes };
   };
 }

@@ -40,17 +40,30 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
       },
     },
     async (request, reply) => {
-      const page = (status: number, result: Record<string, unknown>) => renderCallbackPage(request, reply, status, result);
+      const page = (status: number, result: Record<string, unknown>) =>
+        renderCallbackPage(request, reply, status, result);
       if (request.validationError) {
-        return page(400, { connected: false, error: 'invalid_request', message: 'the callback parameters are malformed' });
+        return page(400, {
+          connected: false,
+          error: 'invalid_request',
+          message: 'the callback parameters are malformed',
+        });
       }
       const { query } = request;
       if (!query.state) {
-        return page(400, { connected: false, error: 'invalid_request', message: 'the callback has no state parameter' });
+        return page(400, {
+          connected: false,
+          error: 'invalid_request',
+          message: 'the callback has no state parameter',
+        });
       }
       const found = await findRequestByState(ctx, query.state);
       if (!found) {
-        return page(400, { connected: false, error: 'invalid_state', message: 'this authorization response does not belong to any request' });
+        return page(400, {
+          connected: false,
+          error: 'invalid_state',
+          message: 'this authorization response does not belong to any request',
+        });
       }
       if (found.status === 'expired' || found.expiresAt < new Date()) return expiredPage(page);
       // What this redirect carries, so a re-sent copy of it can be told from a different one.
@@ -64,11 +77,19 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
         if (!claim?.inDoubt || claim.callbackHash !== callbackHash) return replayedPage(page);
         const now = (await ctx.store.oauthRequests.findOne({ _id: found._id })) ?? found;
         if (now.status === 'completed') {
-          return finish(request, reply, now, { connected: true, connectionId: now.connectionId, provider: now.datasourceId }, page);
+          return finish(
+            request,
+            reply,
+            now,
+            { connected: true, connectionId: now.connectionId, provider: now.datasourceId },
+            page,
+          );
         }
-        if (now.status === 'failed' && now.error) return finish(request, reply, now, { connected: false, ...now.error }, page);
+        if (now.status === 'failed' && now.error)
+          return finish(request, reply, now, { connected: false, ...now.error }, page);
         if (now.status === 'expired') return expiredPage(page);
-        if (now.status !== 'pending' && now.status !== 'callback_received' && now.status !== 'exchanging') return replayedPage(page);
+        if (now.status !== 'pending' && now.status !== 'callback_received' && now.status !== 'exchanging')
+          return replayedPage(page);
       }
 
       const handle = ctx.temporal.workflow.getHandle(connectionWorkflowId(found.connectionId));
@@ -86,7 +107,10 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
       const deliver = async (): Promise<FlowOutcome> => {
         for (;;) {
           try {
-            return await handle.executeUpdate(deliverCallbackUpdate, { args: [delivery], updateId: `callback/${found._id}` });
+            return await handle.executeUpdate(deliverCallbackUpdate, {
+              args: [delivery],
+              updateId: `callback/${found._id}`,
+            });
           } catch (err) {
             if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && Date.now() < deadline) continue;
             throw err;
@@ -103,7 +127,8 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
           return page(202, {
             connected: false,
             status: 'pending',
-            message: 'The authorization was received and is still being completed. The application will see the result.',
+            message:
+              'The authorization was received and is still being completed. The application will see the result.',
           });
         }
         outcome = result;
@@ -118,7 +143,10 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
         }
         // Delivered after all (the error came after the server admitted it)? Then answer its outcome.
         const admitted = await Promise.race([
-          handle.getUpdateHandle<FlowOutcome>(`callback/${found._id}`).result().catch(() => undefined),
+          handle
+            .getUpdateHandle<FlowOutcome>(`callback/${found._id}`)
+            .result()
+            .catch(() => undefined),
           timeout(5_000).then(() => undefined),
         ]);
         if (admitted) return finish(request, reply, found, admitted, page);
@@ -140,7 +168,11 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
 type Page = (status: number, result: Record<string, unknown>) => FastifyReply;
 
 const expiredPage = (page: Page) =>
-  page(410, { connected: false, error: 'expired', message: 'this authorization request has expired; please start again' });
+  page(410, {
+    connected: false,
+    error: 'expired',
+    message: 'this authorization request has expired; please start again',
+  });
 
 const replayedPage = (page: Page) =>
   page(409, { connected: false, error: 'already_used', message: 'this authorization response was already used' });

@@ -14,7 +14,12 @@ export const CODEC_COOKIE = 'cf_codec';
 export function operatorAuthenticator(store: Store) {
   const tokens = tokenAuthenticator(store);
   const requireOperator = (found: ApiTokenDoc): ApiTokenDoc => {
-    if (!found.scopes.includes('operator')) throw new HttpError(403, 'forbidden', 'decoding payloads needs an operator token (npm run token -- create --operator)');
+    if (!found.scopes.includes('operator'))
+      throw new HttpError(
+        403,
+        'forbidden',
+        'decoding payloads needs an operator token (npm run token -- create --operator)',
+      );
     return found;
   };
   return {
@@ -25,7 +30,8 @@ export function operatorAuthenticator(store: Store) {
       const sessionId = readCookie(request.headers.cookie, CODEC_COOKIE);
       if (sessionId === undefined) return requireOperator(await tokens.byToken(request));
       const tokenHash = await codecSessionToken(store, sessionId);
-      if (!tokenHash) throw new HttpError(401, 'unauthorized', 'unknown or expired codec session; start one at /codec/session');
+      if (!tokenHash)
+        throw new HttpError(401, 'unauthorized', 'unknown or expired codec session; start one at /codec/session');
       return requireOperator(await tokens.byHash(request, tokenHash));
     },
   };

@@ -28,7 +28,13 @@ export const connectionTypesRoutes: FastifyPluginAsyncZod<ApiContext> = async (a
   const errors = errorResponses({ 401: 'no or unknown token', 403: 'missing scope' });
   app.get(
     '/connection_types',
-    { preValidation: requireScope('connection:read'), schema: { ...operation('The connection-type catalog', 'connection:read'), response: { 200: z.array(ConnectionType), ...errors } } },
+    {
+      preValidation: requireScope('connection:read'),
+      schema: {
+        ...operation('The connection-type catalog', 'connection:read'),
+        response: { 200: z.array(ConnectionType), ...errors },
+      },
+    },
     async () =>
       [...ctx.catalog.values()].map((p) => ({
         datasource_id: p.id,
@@ -52,7 +58,10 @@ export const connectionTypesRoutes: FastifyPluginAsyncZod<ApiContext> = async (a
       },
     },
     async (request, reply) => {
-      const issued = await issueAuthorization(ctx, request, { datasource_id: request.params.datasource_id, ...request.query });
+      const issued = await issueAuthorization(ctx, request, {
+        datasource_id: request.params.datasource_id,
+        ...request.query,
+      });
       return reply.header('cache-control', 'no-store').redirect(issued.authUri, 302);
     },
   );

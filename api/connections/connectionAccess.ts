@@ -55,7 +55,10 @@ export function connectionAccess(ctx: ApiContext) {
   };
 
   /** The credentials must be this connection's own (same id, same tokens when given). */
-  const checkCredentials = (doc: ConnectionDoc, credentials: { connection_id?: string; access_token?: string; refresh_token?: string }) => {
+  const checkCredentials = (
+    doc: ConnectionDoc,
+    credentials: { connection_id?: string; access_token?: string; refresh_token?: string },
+  ) => {
     if (credentials.connection_id !== undefined && credentials.connection_id !== doc._id) throw importNotSupported();
     if (credentials.access_token === undefined && credentials.refresh_token === undefined) return;
     const stored = readCredentials(ctx.keyRing, doc);
@@ -70,7 +73,12 @@ export function connectionAccess(ctx: ApiContext) {
     return { ...doc, name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now };
   };
 
-  const saved = (doc: ConnectionDoc) => ({ _id: doc._id, cross_id: doc._id, connection_name: doc.name, message: 'connection saved' });
+  const saved = (doc: ConnectionDoc) => ({
+    _id: doc._id,
+    cross_id: doc._id,
+    connection_name: doc.name,
+    message: 'connection saved',
+  });
 
   return { findOwned, owned, refreshNow, checkCredentials, rename, saved };
 }

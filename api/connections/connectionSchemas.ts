@@ -39,7 +39,10 @@ export const ReauthorizeBody = z
       .min(300, { error: 'validity_duration must be an integer number of seconds between 300 and 43200' })
       .max(43200, { error: 'validity_duration must be an integer number of seconds between 300 and 43200' })
       .default(1800),
-    redirect_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    redirect_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
     scopes: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
   })
   .default({ validity_duration: 1800 });
@@ -73,8 +76,18 @@ export const ConnectionWithCredentials = ConnectionView.extend({
   }),
 });
 
-export const ConnectionPage = z.object({ items: z.array(ConnectionView), page: z.number(), page_size: z.number(), total: z.number() });
+export const ConnectionPage = z.object({
+  items: z.array(ConnectionView),
+  page: z.number(),
+  page_size: z.number(),
+  total: z.number(),
+});
 
-export const SavedConnection = z.object({ _id: z.string(), cross_id: z.string(), connection_name: z.string(), message: z.string() });
+export const SavedConnection = z.object({
+  _id: z.string(),
+  cross_id: z.string(),
+  connection_name: z.string(),
+  message: z.string(),
+});
 
 export const IssuedReauthorization = z.object({ pull_id: z.string(), auth_uri: z.string(), expires_at: z.string() });

@@ -33,12 +33,21 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
   const { connections } = ctx.store;
   const { findOwned, owned, refreshNow, checkCredentials, rename, saved } = connectionAccess(ctx);
 
-  const errors = errorResponses({ 400: 'bad input', 401: 'no or unknown token', 403: 'missing scope', 404: 'not found' });
+  const errors = errorResponses({
+    400: 'bad input',
+    401: 'no or unknown token',
+    403: 'missing scope',
+    404: 'not found',
+  });
   app.get(
     '/connections',
     {
       preValidation: requireScope('connection:read'),
-      schema: { ...operation('List connections (paged)', 'connection:read'), querystring: ListConnectionsQuery, response: { 200: ConnectionPage, ...errors } },
+      schema: {
+        ...operation('List connections (paged)', 'connection:read'),
+        querystring: ListConnectionsQuery,
+        response: { 200: ConnectionPage, ...errors },
+      },
     },
     async (request) => {
       const { query } = request;
@@ -80,7 +89,10 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
         doc.status === 'active' &&
         doc.tokenExpiresAt !== null &&
         isRefreshDue(
-          { issuedAtMs: (doc.lastRefreshedAt ?? doc.lastAuthorizedAt).getTime(), expiresAtMs: doc.tokenExpiresAt.getTime() },
+          {
+            issuedAtMs: (doc.lastRefreshedAt ?? doc.lastAuthorizedAt).getTime(),
+            expiresAtMs: doc.tokenExpiresAt.getTime(),
+          },
           timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.connectionType)),
           Date.now(),
         );
@@ -104,7 +116,11 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
       const doc = await findOwned(caller.accountId, request.params.id);
       const refreshed = await refreshNow(doc);
       if (refreshed.status === 'needs_reauth') {
-        throw new HttpError(409, 'needs_reauth', 'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)');
+        throw new HttpError(
+          409,
+          'needs_reauth',
+          'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)',
+        );
       }
       const fresh = owned(refreshed.doc, caller.accountId);
       return { ...connectionView(fresh), credentials: { ...readCredentials(ctx.keyRing, fresh) } };
@@ -140,7 +156,11 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     '/connections/:id',
     {
       preValidation: requireScope('connection:edit'),
-      schema: { ...operation('Revoke at the provider and delete', 'connection:edit'), params: ConnectionIdParams, response: { 204: noBody('deleted'), ...errors } },
+      schema: {
+        ...operation('Revoke at the provider and delete', 'connection:edit'),
+        params: ConnectionIdParams,
+        response: { 204: noBody('deleted'), ...errors },
+      },
     },
     async (request, reply) => {
       const doc = await findOwned(callerOf(request).accountId, request.params.id);
@@ -187,7 +207,11 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
       const { body } = request;
       const doc = await findOwned(callerOf(request).accountId, request.params.id);
       if (body.connection_type !== undefined && body.connection_type !== doc.connectionType) {
-        throw new HttpError(400, 'bad_request', `connection_type of a connection cannot change (it is "${doc.connectionType}")`);
+        throw new HttpError(
+          400,
+          'bad_request',
+          `connection_type of a connection cannot change (it is "${doc.connectionType}")`,
+        );
       }
       if (body.credentials) checkCredentials(doc, body.credentials);
       return saved(await rename(doc, body.connection_name));

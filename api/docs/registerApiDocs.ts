@@ -11,9 +11,16 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'connectflow', version: '0.1.0', description: 'Create and keep OAuth2 connections to third-party data sources. Errors are `{ error, message, details? }`.' },
+      info: {
+        title: 'connectflow',
+        version: '0.1.0',
+        description:
+          'Create and keep OAuth2 connections to third-party data sources. Errors are `{ error, message, details? }`.',
+      },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API token (npm run token -- create ...)' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API token (npm run token -- create ...)' },
+        },
       },
     },
     transform: jsonSchemaTransform,

@@ -10,7 +10,11 @@ export class HttpError extends Error {
   }
 
   toBody(): { error: string; message: string; details?: unknown } {
-    return { error: this.error, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) };
+    return {
+      error: this.error,
+      message: this.message,
+      ...(this.details === undefined ? {} : { details: this.details }),
+    };
   }
 }
 

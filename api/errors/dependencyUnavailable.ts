@@ -1,8 +1,18 @@
-import { MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
+import {
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
 
 /** MongoDB or Temporal unreachable or overloaded: the request can be retried, so a 503 rather than a 500. */
 export function dependencyUnavailable(err: unknown): 'MongoDB' | 'Temporal' | undefined {
-  for (let e = err as { cause?: unknown; code?: unknown; name?: string } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (
+    let e = err as { cause?: unknown; code?: unknown; name?: string } | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
     if (
       e instanceof MongoServerSelectionError ||
       e instanceof MongoNetworkError ||
@@ -14,7 +24,8 @@ export function dependencyUnavailable(err: unknown): 'MongoDB' | 'Temporal' | un
     // FerretDB's SQLite could not get its single write lock (SQLITE_BUSY): overloaded, retry later.
     if (e instanceof MongoServerError && /SQLITE_BUSY|database is locked/.test(e.message)) return 'MongoDB';
     // gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from the Temporal frontend
-    if ((e.name === 'ServiceError' || 'details' in e || 'metadata' in e) && (e.code === 14 || e.code === 4)) return 'Temporal';
+    if ((e.name === 'ServiceError' || 'details' in e || 'metadata' in e) && (e.code === 14 || e.code === 4))
+      return 'Temporal';
   }
   return undefined;
 }

@@ -26,7 +26,9 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     if (invalid) return reply.code(400).send(invalid.toBody());
     const status = err.statusCode;
     if (status && status >= 400 && status < 500) {
-      return reply.code(status).send({ error: names[status] ?? 'bad_request', message: err.message, details: { code: err.code } });
+      return reply
+        .code(status)
+        .send({ error: names[status] ?? 'bad_request', message: err.message, details: { code: err.code } });
     }
     const unavailable = dependencyUnavailable(err);
     if (unavailable) {
@@ -34,7 +36,11 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       return reply
         .code(503)
         .header('retry-after', '5')
-        .send({ error: 'service_unavailable', message: `${unavailable} is unreachable or overloaded right now; retry shortly`, details: { dependency: unavailable } });
+        .send({
+          error: 'service_unavailable',
+          message: `${unavailable} is unreachable or overloaded right now; retry shortly`,
+          details: { dependency: unavailable },
+        });
     }
     request.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: 'internal_error', message: 'something went wrong on our side' });

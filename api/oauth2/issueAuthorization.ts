@@ -21,7 +21,11 @@ export async function issueAuthorization(
   const { accountId } = callerOf(request);
   const provider = ctx.catalog.get(body.datasource_id);
   if (!provider) {
-    throw new HttpError(400, 'unknown_datasource', `unknown datasource_id "${body.datasource_id}"; GET /api/connection_types lists them`);
+    throw new HttpError(
+      400,
+      'unknown_datasource',
+      `unknown datasource_id "${body.datasource_id}"; GET /api/connection_types lists them`,
+    );
   }
   if (!providerClientCredentials(provider.id, ctx.env)) {
     throw new HttpError(
@@ -32,17 +36,26 @@ export async function issueAuthorization(
   }
   await assertRedirectAllowed(ctx.store, accountId, body.redirect_url);
   try {
-    return await startConnectionFlow(ctx.temporal, ctx.config.TEMPORAL_TASK_QUEUE, timingForProvider(refreshTiming(ctx.config), provider), {
-      accountId,
-      provider: provider.id,
-      validitySeconds: body.validity_duration,
-      scopes: body.scopes ?? null,
-      redirectUrl: body.redirect_url ?? null,
-      connectionName: body.connection_name ?? null,
-    });
+    return await startConnectionFlow(
+      ctx.temporal,
+      ctx.config.TEMPORAL_TASK_QUEUE,
+      timingForProvider(refreshTiming(ctx.config), provider),
+      {
+        accountId,
+        provider: provider.id,
+        validitySeconds: body.validity_duration,
+        scopes: body.scopes ?? null,
+        redirectUrl: body.redirect_url ?? null,
+        connectionName: body.connection_name ?? null,
+      },
+    );
   } catch (err) {
     if (dependencyUnavailable(err)) throw err;
     request.log.warn({ err }, 'could not issue an authorization request');
-    throw new HttpError(502, 'provider_unavailable', `could not prepare the authorization at ${provider.name}; try again`);
+    throw new HttpError(
+      502,
+      'provider_unavailable',
+      `could not prepare the authorization at ${provider.name}; try again`,
+    );
   }
 }

@@ -35,7 +35,10 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       schema: {
         ...operation('OAuth2 new credentials request: pull_id and auth_uri', 'connection:edit'),
         body: NewOAuth2RequestBody,
-        response: { 200: Issued, ...errorResponses({ ...errors, 422: 'provider not configured', 502: 'provider unreachable' }) },
+        response: {
+          200: Issued,
+          ...errorResponses({ ...errors, 422: 'provider not configured', 502: 'provider unreachable' }),
+        },
       },
     },
     async (request) => {
@@ -65,7 +68,8 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       const oauthRequest = found?.accountId === caller.accountId ? found : null;
       if (!oauthRequest) throw notFound('pull_id');
 
-      const expired = oauthRequest.status === 'expired' || (oauthRequest.status === 'pending' && oauthRequest.expiresAt < new Date());
+      const expired =
+        oauthRequest.status === 'expired' || (oauthRequest.status === 'pending' && oauthRequest.expiresAt < new Date());
       if (expired) {
         throw new HttpError(410, 'expired', 'this OAuth2 request expired before it was authorized; create a new one', {
           expired_at: oauthRequest.expiresAt.toISOString(),
@@ -73,7 +77,12 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       }
       if (oauthRequest.status === 'failed') {
         const failure = oauthRequest.error ?? { error: 'failed', error_description: null };
-        throw new HttpError(422, failure.error, failure.error_description ?? `the provider answered ${failure.error}`, failure);
+        throw new HttpError(
+          422,
+          failure.error,
+          failure.error_description ?? `the provider answered ${failure.error}`,
+          failure,
+        );
       }
       if (oauthRequest.status !== 'completed') {
         return reply.code(202).send({ status: 'pending', message: 'waiting for the user to authorize' });

@@ -13,7 +13,10 @@ export const NewOAuth2RequestBody = z.object({
     .min(VALIDITY_MIN, { error: boundsMessage })
     .max(VALIDITY_MAX, { error: boundsMessage }),
   connection_name: z.string().trim().min(1).max(200).optional(),
-  redirect_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  redirect_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
   scopes: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
 });
 

@@ -25,7 +25,12 @@ export async function startConnectionFlow(
   const { accountId, provider, ...authorize } = flow;
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof connectionWorkflow>(
     connectionWorkflow,
-    connectionWorkflowStartOptions({ connectionId, accountId, provider, timing, authorize }, taskQueue, 'pending', 'FAIL'),
+    connectionWorkflowStartOptions(
+      { connectionId, accountId, provider, timing, authorize },
+      taskQueue,
+      'pending',
+      'FAIL',
+    ),
   );
   const issued = await temporal.workflow.executeUpdateWithStart(issueAuthorizationUpdate, { startWorkflowOperation });
   return { ...issued, connectionId };

@@ -5,7 +5,9 @@ export const ErrorBody = z.looseObject({ error: z.string(), message: z.string(),
 
 /** Response schemas for a route's error statuses, each described in the OpenAPI document. */
 export function errorResponses<const C extends number>(codes: Record<C, string>): Record<C, typeof ErrorBody> {
-  return Object.fromEntries(Object.entries(codes).map(([code, description]) => [code, ErrorBody.describe(description as string)])) as Record<C, typeof ErrorBody>;
+  return Object.fromEntries(
+    Object.entries(codes).map(([code, description]) => [code, ErrorBody.describe(description as string)]),
+  ) as Record<C, typeof ErrorBody>;
 }
 
 /** A response with no body (204, 302), described in the OpenAPI document. */

@@ -10,5 +10,10 @@ declare module 'fastify' {
 /** A route's OpenAPI operation fields: its summary and the scope its token needs (security and x-scope). */
 export function operation(summary: string, scope?: ApiScope) {
   if (!scope) return { summary, security: [] };
-  return { summary, description: `Needs an API token with the scope \`${scope}\`.`, security: [{ bearer: [scope] }], 'x-scope': scope };
+  return {
+    summary,
+    description: `Needs an API token with the scope \`${scope}\`.`,
+    security: [{ bearer: [scope] }],
+    'x-scope': scope,
+  };
 }

@@ -14,12 +14,16 @@ export const bareActivities = {
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('scope', input.scope);
     url.searchParams.set('state', input.flowId);
-    url.searchParams.set('code_challenge', createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'));
+    url.searchParams.set(
+      'code_challenge',
+      createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'),
+    );
     url.searchParams.set('code_challenge_method', 'S256');
     return { authUri: url.href, expiresAt: new Date(Date.now() + input.validitySeconds * 1000).toISOString() };
   },
   async exchange(input: { flowId: string; callback: BareCallback }): Promise<BareOutcome> {
-    if (input.callback.error || !input.callback.code) return { connected: false, error: input.callback.error ?? 'invalid_request' };
+    if (input.callback.error || !input.callback.code)
+      return { connected: false, error: input.callback.error ?? 'invalid_request' };
     return { connected: true, connectionId: input.flowId };
   },
 };

@@ -15,7 +15,10 @@ import type { bareFlowWorkflow } from './workflows.js';
  */
 const temporal_ = proto.temporal;
 const config = readBareConfig();
-const temporal = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
+const temporal = new Client({
+  connection: await Connection.connect({ address: config.temporalAddress }),
+  namespace: config.namespace,
+});
 const authorizationEndpoint = new URL('/auth', config.issuer).href;
 const workflowId = (flowId: string) => `bare/${flowId}`;
 
@@ -48,9 +51,9 @@ app.get('/oauth2/callback', async (request, reply) => {
   const query = Callback.safeParse(request.query);
   if (!query.success) return reply.code(400).send({ connected: false, error: 'invalid_request' });
   try {
-    const outcome = await temporal.workflow
-      .getHandle(workflowId(query.data.state))
-      .executeUpdate(callbackUpdate, { args: [{ state: query.data.state, code: query.data.code ?? null, error: query.data.error ?? null }] });
+    const outcome = await temporal.workflow.getHandle(workflowId(query.data.state)).executeUpdate(callbackUpdate, {
+      args: [{ state: query.data.state, code: query.data.code ?? null, error: query.data.error ?? null }],
+    });
     if (!outcome.connected) return reply.code(422).send(outcome);
     return { connected: true, connection_id: outcome.connectionId };
   } catch (err) {
@@ -78,7 +81,9 @@ app.post('/api/oauth2/credentials', async (request, reply) => {
     if ((err as { code?: number }).code === 5) return reply.code(404).send({ error: 'not_found' }); // gRPC NOT_FOUND
     throw err;
   }
-  const completed = events.find((e) => e.workflowExecutionCompletedEventAttributes)?.workflowExecutionCompletedEventAttributes;
+  const completed = events.find(
+    (e) => e.workflowExecutionCompletedEventAttributes,
+  )?.workflowExecutionCompletedEventAttributes;
   if (!completed) {
     if (events.length) return reply.code(422).send({ error: 'failed' });
     return reply.code(202).send({ status: 'pending' });
@@ -96,5 +101,12 @@ app.post('/api/oauth2/credentials', async (request, reply) => {
 
 await app.listen({ host: '127.0.0.1', port: config.port });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => void app.close().then(() => temporal.connection.close()).then(() => process.exit(0)));
+  process.once(
+    signal,
+    () =>
+      void app
+        .close()
+        .then(() => temporal.connection.close())
+        .then(() => process.exit(0)),
+  );
 }

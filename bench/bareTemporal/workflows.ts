@@ -1,6 +1,13 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { BareActivities } from './activities.js';
-import { type BareCallback, type BareFlowInput, type BareIssued, type BareOutcome, callbackUpdate, issueUpdate } from './messages.js';
+import {
+  type BareCallback,
+  type BareFlowInput,
+  type BareIssued,
+  type BareOutcome,
+  callbackUpdate,
+  issueUpdate,
+} from './messages.js';
 
 const activities = proxyActivities<BareActivities>({
   startToCloseTimeout: '30 seconds',

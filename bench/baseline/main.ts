@@ -40,7 +40,10 @@ await requests.createIndex({ state: 1 }, { unique: true });
 
 const insecure = { [oauth.allowInsecureRequests]: true } as const; // the demo provider is plain http on loopback
 const issuer = new URL(config.issuer);
-const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }));
+const as = await oauth.processDiscoveryResponse(
+  issuer,
+  await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
+);
 const client: oauth.Client = { client_id: config.clientId };
 const clientAuth = oauth.ClientSecretBasic(config.clientSecret);
 
@@ -53,7 +56,16 @@ app.post('/api/oauth2', async (request) => {
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const now = new Date();
   const expiresAt = new Date(now.getTime() + body.validity_duration * 1000);
-  await requests.insertOne({ _id: pullId, state, codeVerifier, status: 'pending', connectionId: null, error: null, expiresAt, createdAt: now });
+  await requests.insertOne({
+    _id: pullId,
+    state,
+    codeVerifier,
+    status: 'pending',
+    connectionId: null,
+    error: null,
+    expiresAt,
+    createdAt: now,
+  });
   const url = new URL(as.authorization_endpoint!);
   url.searchParams.set('client_id', client.client_id);
   url.searchParams.set('redirect_uri', config.redirectUri);
@@ -70,16 +82,30 @@ app.get('/oauth2/callback', async (request, reply) => {
   const state = params.get('state');
   if (!state) return reply.code(400).send({ connected: false, error: 'invalid_request' });
   // Claim the request once: a replayed callback finds it no longer pending.
-  const claimed = await requests.findOneAndUpdate({ state, status: 'pending', expiresAt: { $gt: new Date() } }, { $set: { status: 'exchanging' } });
+  const claimed = await requests.findOneAndUpdate(
+    { state, status: 'pending', expiresAt: { $gt: new Date() } },
+    { $set: { status: 'exchanging' } },
+  );
   if (!claimed) return reply.code(409).send({ connected: false, error: 'already_used_or_expired' });
   const fail = async (error: string, description: string | null) => {
-    await requests.updateOne({ _id: claimed._id }, { $set: { status: 'failed', error: { error, error_description: description } } });
+    await requests.updateOne(
+      { _id: claimed._id },
+      { $set: { status: 'failed', error: { error, error_description: description } } },
+    );
     return reply.code(422).send({ connected: false, error, error_description: description });
   };
   let tokens: oauth.TokenEndpointResponse;
   try {
     const validated = oauth.validateAuthResponse(as, client, params, state);
-    const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, validated, config.redirectUri, claimed.codeVerifier, insecure);
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      clientAuth,
+      validated,
+      config.redirectUri,
+      claimed.codeVerifier,
+      insecure,
+    );
     tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
   } catch (err) {
     if (err instanceof oauth.AuthorizationResponseError || err instanceof oauth.ResponseBodyError) {
@@ -92,7 +118,12 @@ app.get('/oauth2/callback', async (request, reply) => {
   await connections.insertOne({
     _id: connectionId,
     credentials: keyRing.encryptJson(
-      { access_token: tokens.access_token, token_type: tokens.token_type, refresh_token: tokens.refresh_token, scope: tokens.scope },
+      {
+        access_token: tokens.access_token,
+        token_type: tokens.token_type,
+        refresh_token: tokens.refresh_token,
+        scope: tokens.scope,
+      },
       connectionId,
     ),
     tokenExpiresAt: typeof tokens.expires_in === 'number' ? new Date(now.getTime() + tokens.expires_in * 1000) : null,
@@ -124,5 +155,12 @@ app.post('/api/oauth2/credentials', async (request, reply) => {
 
 await app.listen({ host: '127.0.0.1', port: config.port });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => void app.close().then(() => mongo.close()).then(() => process.exit(0)));
+  process.once(
+    signal,
+    () =>
+      void app
+        .close()
+        .then(() => mongo.close())
+        .then(() => process.exit(0)),
+  );
 }

@@ -38,13 +38,21 @@ export interface CoalescingResult {
  * POST /api/connections/:id/refresh; the provider's token-endpoint calls counted around the burst.
  * Then one provider round trip: a direct refresh-token grant with oauth4webapi, same provider and client.
  */
-export async function runCoalescingPart(bench: BenchStack, sizes: { requests: number; roundTrips: number }): Promise<CoalescingResult> {
+export async function runCoalescingPart(
+  bench: BenchStack,
+  sizes: { requests: number; roundTrips: number },
+): Promise<CoalescingResult> {
   const { connectflow } = bench;
   const provider = bench.stack.providers.get(COALESCE_TYPE)!;
   const { connectionId } = await runOneFlow(connectflow, COALESCE_TYPE);
   const expiredAt = new Date(Date.now() - 60_000);
-  await retrying('expiring the token', () => bench.store.connections.updateOne({ _id: connectionId }, { $set: { tokenExpiresAt: expiredAt } }));
-  const before = readCredentials(bench.keyRing, (await retrying('reading the connection', () => bench.store.connections.findOne({ _id: connectionId })))!);
+  await retrying('expiring the token', () =>
+    bench.store.connections.updateOne({ _id: connectionId }, { $set: { tokenExpiresAt: expiredAt } }),
+  );
+  const before = readCredentials(
+    bench.keyRing,
+    (await retrying('reading the connection', () => bench.store.connections.findOne({ _id: connectionId })))!,
+  );
   const countsBefore = { token: provider.counts.token, refresh: provider.counts.tokenByGrant.refresh_token ?? 0 };
 
   const latencies: number[] = [];
@@ -87,10 +95,17 @@ export async function runCoalescingPart(bench: BenchStack, sizes: { requests: nu
 
   // One provider round trip: refresh-token grants of a grant minted at the same provider for the same client.
   const credentials = providerClientCredentials(COALESCE_TYPE, bench.stack.appEnv)!;
-  const minted = await mintTokens(provider, { clientId: credentials.clientId, accountId: 'bench-round-trip', scope: 'read' });
+  const minted = await mintTokens(provider, {
+    clientId: credentials.clientId,
+    accountId: 'bench-round-trip',
+    scope: 'read',
+  });
   const issuer = new URL(provider.issuer);
   const insecure = { [oauth.allowInsecureRequests]: true } as const;
-  const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }));
+  const as = await oauth.processDiscoveryResponse(
+    issuer,
+    await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
+  );
   const client = { client_id: credentials.clientId };
   const clientAuth = oauth.ClientSecretBasic(credentials.clientSecret);
   let refreshToken = minted.refresh_token;

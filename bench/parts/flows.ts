@@ -8,7 +8,12 @@ export interface ApiAnswer {
   body: any;
 }
 
-export async function callApi(contender: Pick<Contender, 'baseUrl' | 'apiToken'>, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+export async function callApi(
+  contender: Pick<Contender, 'baseUrl' | 'apiToken'>,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiAnswer> {
   const res = await fetch(new URL(path, contender.baseUrl), {
     method,
     headers: {
@@ -48,8 +53,12 @@ const since = (t: number) => performance.now() - t;
 /** Drives one flow: new request, sign-in and consent at the provider, the callback, the credentials. */
 export async function runOneFlow(contender: Contender, datasourceId = contender.datasourceId): Promise<FlowSample> {
   const t0 = performance.now();
-  const created = await callApi(contender, 'POST', '/api/oauth2', { datasource_id: datasourceId, validity_duration: 600 });
-  if (created.status !== 200) throw new Error(`POST /api/oauth2 answered ${created.status}: ${JSON.stringify(created.body)}`);
+  const created = await callApi(contender, 'POST', '/api/oauth2', {
+    datasource_id: datasourceId,
+    validity_duration: 600,
+  });
+  if (created.status !== 200)
+    throw new Error(`POST /api/oauth2 answered ${created.status}: ${JSON.stringify(created.body)}`);
   const postMs = since(t0);
 
   const t1 = performance.now();
@@ -63,7 +72,8 @@ export async function runOneFlow(contender: Contender, datasourceId = contender.
   const res = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
   const outcome = (await res.json().catch(() => ({}))) as { connected?: boolean; connection_id?: string };
   const callbackMs = since(t2);
-  if (res.status !== 200 || outcome.connected !== true) throw new Error(`callback answered ${res.status}: ${JSON.stringify(outcome)}`);
+  if (res.status !== 200 || outcome.connected !== true)
+    throw new Error(`callback answered ${res.status}: ${JSON.stringify(outcome)}`);
 
   const t3 = performance.now();
   let polls = 0;
@@ -75,12 +85,22 @@ export async function runOneFlow(contender: Contender, datasourceId = contender.
       break;
     }
     if (credentials.status !== 202 || polls > 1000) {
-      throw new Error(`POST /api/oauth2/credentials answered ${credentials.status}: ${JSON.stringify(credentials.body)}`);
+      throw new Error(
+        `POST /api/oauth2/credentials answered ${credentials.status}: ${JSON.stringify(credentials.body)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 10));
   }
   const credentialsMs = since(t3);
-  return { postMs, providerMs, callbackMs, credentialsMs, totalMs: since(t0), credentialsPolls: polls, connectionId: outcome.connection_id! };
+  return {
+    postMs,
+    providerMs,
+    callbackMs,
+    credentialsMs,
+    totalMs: since(t0),
+    credentialsPolls: polls,
+    connectionId: outcome.connection_id!,
+  };
 }
 
 export interface FlowLevelResult {

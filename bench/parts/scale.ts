@@ -47,7 +47,13 @@ export interface ScalePhaseResult {
   /** lag by tenth of the window, p99 each (where in the window lag builds up) */
   lagP99ByWindowTenth: number[];
   rssMiB: Record<string, RssSeries>;
-  mongo: { dataSizeMiB?: number; storageSizeMiB?: number; indexSizeMiB?: number; totalSizeMiB?: number; fileMiB?: number };
+  mongo: {
+    dataSizeMiB?: number;
+    storageSizeMiB?: number;
+    indexSizeMiB?: number;
+    totalSizeMiB?: number;
+    fileMiB?: number;
+  };
   temporalDbFileMiB?: number;
 }
 
@@ -66,7 +72,11 @@ export interface ScalePartResult {
  * the refresh-audit starts them. Expiries are staggered so that every planned refresh
  * (tokenExpiresAt − margin, no jitter) falls inside the phase's window, after all are created.
  */
-export async function runScalePart(bench: BenchStack, sizes: BenchSizes['scale'], log: (line: string) => void): Promise<ScalePartResult> {
+export async function runScalePart(
+  bench: BenchStack,
+  sizes: BenchSizes['scale'],
+  log: (line: string) => void,
+): Promise<ScalePartResult> {
   const cycle = sizes.accessTokenTtlSeconds - sizes.marginSeconds;
   const largest = Math.max(...sizes.phases);
   // Planned refreshes per second, the same in every phase. The results are read `drain` after the
@@ -120,7 +130,9 @@ async function runPhase(
   const windowStart = creationStart + (n / assumedCreationRate + sizes.leadSeconds) * 1000;
   const windowMs = windowSeconds * 1000;
   const planned = Array.from({ length: n }, (_, i) => windowStart + ((i + 0.5) * windowMs) / n);
-  log(`scale: ${n} connections, creating (window starts in ${round((windowStart - creationStart) / 1000)} s, lasts ${round(windowSeconds)} s)`);
+  log(
+    `scale: ${n} connections, creating (window starts in ${round((windowStart - creationStart) / 1000)} s, lasts ${round(windowSeconds)} s)`,
+  );
 
   const ids: string[] = [];
   const startedAt: number[] = [];
@@ -141,7 +153,10 @@ async function runPhase(
         while (next < made.length) {
           const k = next++;
           const doc = made[k]!.connection;
-          await bench.temporal.workflow.start(connectionWorkflow, savedConnectionStartOptions(doc, timing, config.TEMPORAL_TASK_QUEUE));
+          await bench.temporal.workflow.start(
+            connectionWorkflow,
+            savedConnectionStartOptions(doc, timing, config.TEMPORAL_TASK_QUEUE),
+          );
           startedAt[from + k] = Date.now();
         }
       }),
@@ -149,7 +164,9 @@ async function runPhase(
     ids.push(...made.map((m) => m.connection._id));
   }
   const creationSeconds = (Date.now() - creationStart) / 1000;
-  log(`scale: ${n} created in ${round(creationSeconds)} s (${round(n / creationSeconds)}/s); ${round((windowStart - Date.now()) / 1000)} s to the window`);
+  log(
+    `scale: ${n} created in ${round(creationSeconds)} s (${round(n / creationSeconds)}/s); ${round((windowStart - Date.now()) / 1000)} s to the window`,
+  );
 
   const index = new Map(ids.map((id, i) => [id, i]));
   const refreshedAt = new Map<number, number>();
@@ -169,7 +186,9 @@ async function runPhase(
   const windowCpu = Object.fromEntries(Object.entries(windowSampler.stop()).map(([k, v]) => [k, v.cpuCores]));
   for (;;) {
     const docs = await retrying('reading lastRefreshedAt', () =>
-      store.connections.find({ connectionType: SCALE_TYPE }, { projection: { _id: 1, lastRefreshedAt: 1, status: 1 } }).toArray(),
+      store.connections
+        .find({ connectionType: SCALE_TYPE }, { projection: { _id: 1, lastRefreshedAt: 1, status: 1 } })
+        .toArray(),
     );
     for (const doc of docs) {
       const i = index.get(doc._id);
@@ -209,7 +228,8 @@ async function runPhase(
   }
   const refreshTimes = [...refreshedAt.values()];
   const lastRefresh = refreshTimes.length ? Math.max(...refreshTimes) : windowStart;
-  const achievedPerSecond = refreshTimes.filter((t) => t >= windowStart).length / Math.max(1, (lastRefresh - windowStart) / 1000);
+  const achievedPerSecond =
+    refreshTimes.filter((t) => t >= windowStart).length / Math.max(1, (lastRefresh - windowStart) / 1000);
   const stats = ((await retrying('dbStats', () => store.db.command({ dbStats: 1 })).catch((err: Error) => {
     log(`scale: ${err.message}`);
     return {};
@@ -234,7 +254,12 @@ async function runPhase(
     rssMiB: Object.fromEntries(
       Object.entries(rss).map(([k, v]) => [
         k,
-        { firstMiB: round(v.firstMiB ?? NaN), lastMiB: round(v.lastMiB ?? NaN), peakMiB: round(v.peakMiB ?? NaN), cpuCores: v.cpuCores },
+        {
+          firstMiB: round(v.firstMiB ?? NaN),
+          lastMiB: round(v.lastMiB ?? NaN),
+          peakMiB: round(v.peakMiB ?? NaN),
+          cpuCores: v.cpuCores,
+        },
       ]),
     ),
     mongo: {
@@ -242,7 +267,9 @@ async function runPhase(
       storageSizeMiB: mib(stats.storageSize),
       indexSizeMiB: mib(stats.indexSize),
       totalSizeMiB: mib(stats.totalSize),
-      fileMiB: bench.pids.ferretdb ? round(filesMiB(join(bench.dataDir, 'ferretdb'), config.MONGODB_DATABASE) ?? NaN, 2) : undefined,
+      fileMiB: bench.pids.ferretdb
+        ? round(filesMiB(join(bench.dataDir, 'ferretdb'), config.MONGODB_DATABASE) ?? NaN, 2)
+        : undefined,
     },
     temporalDbFileMiB: bench.pids.temporal ? round(filesMiB(bench.dataDir, 'temporal.db') ?? NaN, 2) : undefined,
   };
@@ -310,8 +337,13 @@ function connectionDocuments(
 }
 
 /** Ends the workflows of the matching connections (terminate) and deletes their documents. */
-export async function retireConnections(bench: BenchStack, filter: { connectionType?: string | { $in: string[] } }): Promise<number> {
-  const docs = await retrying('listing connections', () => bench.store.connections.find(filter, { projection: { _id: 1 } }).toArray());
+export async function retireConnections(
+  bench: BenchStack,
+  filter: { connectionType?: string | { $in: string[] } },
+): Promise<number> {
+  const docs = await retrying('listing connections', () =>
+    bench.store.connections.find(filter, { projection: { _id: 1 } }).toArray(),
+  );
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
@@ -327,7 +359,9 @@ export async function retireConnections(bench: BenchStack, filter: { connectionT
   const ids = docs.map((d) => d._id);
   if (ids.length) {
     await retrying('deleting connections', () => bench.store.connections.deleteMany({ _id: { $in: ids } }));
-    await retrying('deleting oauth_requests', () => bench.store.oauthRequests.deleteMany({ connectionId: { $in: ids } }));
+    await retrying('deleting oauth_requests', () =>
+      bench.store.oauthRequests.deleteMany({ connectionId: { $in: ids } }),
+    );
   }
   return ids.length;
 }

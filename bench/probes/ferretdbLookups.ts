@@ -46,12 +46,18 @@ try {
       for (let i = 0; i < runs; i++) await op(docs[(i * 7919) % n]!._id);
       const ms = (performance.now() - t0) / runs;
       const cpuMs = ((cpuSeconds(server.child.pid)! - cpu0) / runs) * 1000;
-      console.log(`${String(n).padStart(6)} docs  ${label.padEnd(44)} ${ms.toFixed(1).padStart(7)} ms/op  FerretDB CPU ${cpuMs.toFixed(1).padStart(7)} ms/op`);
+      console.log(
+        `${String(n).padStart(6)} docs  ${label.padEnd(44)} ${ms.toFixed(1).padStart(7)} ms/op  FerretDB CPU ${cpuMs.toFixed(1).padStart(7)} ms/op`,
+      );
     };
     await probe('findOne({_id})', (id) => connections.findOne({ _id: id }));
-    await probe("findOne({_id, status: {$ne: 'deleted'}})", (id) => connections.findOne({ _id: id, status: { $ne: 'deleted' } }));
+    await probe("findOne({_id, status: {$ne: 'deleted'}})", (id) =>
+      connections.findOne({ _id: id, status: { $ne: 'deleted' } }),
+    );
     await probe('findOne({_id, accountId})', (id) => connections.findOne({ _id: id, accountId: 'probe' }));
-    await probe('updateOne({_id}, {$set})', (id) => connections.updateOne({ _id: id }, { $set: { updatedAt: new Date() } }));
+    await probe('updateOne({_id}, {$set})', (id) =>
+      connections.updateOne({ _id: id }, { $set: { updatedAt: new Date() } }),
+    );
   }
 } finally {
   await client.close();

@@ -36,7 +36,10 @@ const byFunction = new Map<string, number>();
 for (const [id, us] of selfUs) {
   const node = byId.get(id)!;
   const { functionName, url, lineNumber } = node.callFrame;
-  const w = functionName === '(idle)' || functionName === '(program)' || functionName === '(garbage collector)' ? functionName : where(url);
+  const w =
+    functionName === '(idle)' || functionName === '(program)' || functionName === '(garbage collector)'
+      ? functionName
+      : where(url);
   byWhere.set(w, (byWhere.get(w) ?? 0) + us);
   const f = `${functionName || '(anonymous)'} ${url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/main\//, '')}:${lineNumber + 1}` : ''}`;
   byFunction.set(f, (byFunction.get(f) ?? 0) + us);
@@ -46,4 +49,5 @@ console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`);
 console.log('self time by package / directory:');
 for (const [w, us] of [...byWhere].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${pct(us)}  ${w}`);
 console.log('top functions (self time):');
-for (const [f, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(topArg ?? 20))) console.log(`  ${pct(us)}  ${f}`);
+for (const [f, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(topArg ?? 20)))
+  console.log(`  ${pct(us)}  ${f}`);

@@ -72,7 +72,9 @@ export function generateKeySpec(keyId: string): string {
  * The configured key ring; in development and test, a key generated once into the data dir.
  * Production refuses to run without CONNECTFLOW_ENCRYPTION_KEYS.
  */
-export function loadKeyRing(config: Pick<Config, 'CONNECTFLOW_ENCRYPTION_KEYS' | 'CONNECTFLOW_DATA_DIR' | 'NODE_ENV'>): KeyRing {
+export function loadKeyRing(
+  config: Pick<Config, 'CONNECTFLOW_ENCRYPTION_KEYS' | 'CONNECTFLOW_DATA_DIR' | 'NODE_ENV'>,
+): KeyRing {
   if (config.CONNECTFLOW_ENCRYPTION_KEYS) return parseKeyRing(config.CONNECTFLOW_ENCRYPTION_KEYS);
   if (config.NODE_ENV === 'production') {
     throw new Error('CONNECTFLOW_ENCRYPTION_KEYS is required in production (keyId:base64key, newest first)');

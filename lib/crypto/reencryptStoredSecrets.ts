@@ -20,9 +20,19 @@ export async function reencryptStoredSecrets(
   onProgress: (collection: string, counts: RotationCounts) => void = () => undefined,
 ): Promise<Record<string, RotationCounts>> {
   return {
-    connections: await reencryptField(store.connections, 'credentials', (doc) => String(doc._id), keyRing, (c) => onProgress('connections', c)),
-    oauth_requests: await reencryptField(store.oauthRequests, 'codeVerifier', (doc) => String(doc._id), keyRing, (c) =>
-      onProgress('oauth_requests', c),
+    connections: await reencryptField(
+      store.connections,
+      'credentials',
+      (doc) => String(doc._id),
+      keyRing,
+      (c) => onProgress('connections', c),
+    ),
+    oauth_requests: await reencryptField(
+      store.oauthRequests,
+      'codeVerifier',
+      (doc) => String(doc._id),
+      keyRing,
+      (c) => onProgress('oauth_requests', c),
     ),
   };
 }

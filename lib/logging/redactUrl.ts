@@ -1,4 +1,13 @@
-const SECRET_PARAMS = new Set(['code', 'state', 'access_token', 'refresh_token', 'id_token', 'client_secret', 'pull_id', 'token']);
+const SECRET_PARAMS = new Set([
+  'code',
+  'state',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'client_secret',
+  'pull_id',
+  'token',
+]);
 
 /** A URL fit for logs: values of secret-bearing query parameters replaced by `[redacted]`. */
 export function redactUrl(url: string): string {

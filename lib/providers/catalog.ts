@@ -103,8 +103,10 @@ export function loadCatalog(env: NodeJS.ProcessEnv = process.env): Map<string, P
     }
     entries.push(...(z.array(z.looseObject({})).parse(extra) as z.input<typeof ProviderEntrySchema>[]));
   }
-  return new Map(entries.map((e) => {
-    const entry = ProviderEntrySchema.parse(e);
-    return [entry.id, entry];
-  }));
+  return new Map(
+    entries.map((e) => {
+      const entry = ProviderEntrySchema.parse(e);
+      return [entry.id, entry];
+    }),
+  );
 }

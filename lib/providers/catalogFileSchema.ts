@@ -69,7 +69,17 @@ export function forbiddenProbes(): string[] {
     }
   }
   // Paths and hosts an attacker would actually try.
-  for (const p of ['..', '../x', 'a/..', 'evil.com/', 'evil.com#', 'evil.com?', 'user@evil.com', 'evil.com:443', 'a.b..c']) {
+  for (const p of [
+    '..',
+    '../x',
+    'a/..',
+    'evil.com/',
+    'evil.com#',
+    'evil.com?',
+    'user@evil.com',
+    'evil.com:443',
+    'a.b..c',
+  ]) {
     probes.add(p);
   }
   return [...probes];
@@ -179,12 +189,21 @@ export const RefreshSchema = z.strictObject({
 export const ProxySchema = z.strictObject({
   auth_header: headerName.optional(),
   /** May be "" (the raw token, e.g. Shopify's X-Shopify-Access-Token). */
-  auth_scheme: z.string().regex(/^[A-Za-z0-9._-]*$/, 'must be a single word or empty').optional(),
+  auth_scheme: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'must be a single word or empty')
+    .optional(),
   headers: z.record(headerName, z.string()).optional(),
 });
 
 /** The URL-valued keys (templates allowed); every `{template}` must be declared under connection_config. */
-export const URL_KEYS = ['authorization_endpoint', 'token_endpoint', 'revocation_endpoint', 'issuer', 'api_base_uri'] as const;
+export const URL_KEYS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'revocation_endpoint',
+  'issuer',
+  'api_base_uri',
+] as const;
 
 export const CatalogFileSchema = z
   .strictObject({
@@ -203,7 +222,9 @@ export const CatalogFileSchema = z
     issuer: templatedHttpsUrl.optional(),
     default_scopes: z.array(nonEmpty).refine((s) => new Set(s).size === s.length, 'default_scopes must not repeat'),
     scope_separator: z.string().min(1).optional(),
-    connection_config: z.record(z.string().regex(TEMPLATE_NAME, 'must be a snake_case name'), ConnectionConfigFieldSchema).optional(),
+    connection_config: z
+      .record(z.string().regex(TEMPLATE_NAME, 'must be a snake_case name'), ConnectionConfigFieldSchema)
+      .optional(),
     authorization_params: stringParams.optional(),
     token_params: stringParams.optional(),
     token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
@@ -228,7 +249,11 @@ export const CatalogFileSchema = z
       for (const name of templateNames(entry[key] ?? '')) {
         used.add(name);
         if (!declared.has(name)) {
-          ctx.addIssue({ code: 'custom', path: [key], message: `template {${name}} is not declared under connection_config` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `template {${name}} is not declared under connection_config`,
+          });
         }
       }
     }
@@ -245,14 +270,21 @@ export const CatalogFileSchema = z
           if (!TEMPLATE_NAME.test(name)) {
             ctx.addIssue({ code: 'custom', message: `${key}: template {${name}} is not a snake_case name` });
           } else if (!declared.has(name)) {
-            ctx.addIssue({ code: 'custom', message: `${key}: template {${name}} is not declared under connection_config` });
+            ctx.addIssue({
+              code: 'custom',
+              message: `${key}: template {${name}} is not declared under connection_config`,
+            });
           }
         }
       }
     }
     for (const name of declared) {
       if (!used.has(name)) {
-        ctx.addIssue({ code: 'custom', path: ['connection_config', name], message: `connection_config.${name} is not used by any template` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['connection_config', name],
+          message: `connection_config.${name} is not used by any template`,
+        });
       }
     }
   });
@@ -263,7 +295,11 @@ export type CatalogFile = z.infer<typeof CatalogFileSchema>;
 export function catalogFileSchemaFor(expectedId: string) {
   return CatalogFileSchema.superRefine((entry, ctx) => {
     if (entry.id !== expectedId) {
-      ctx.addIssue({ code: 'custom', path: ['id'], message: `id ${JSON.stringify(entry.id)} differs from the file name ${expectedId}.yaml` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['id'],
+        message: `id ${JSON.stringify(entry.id)} differs from the file name ${expectedId}.yaml`,
+      });
     }
   });
 }

@@ -15,7 +15,10 @@ export function requestOptions(
   timeoutMs = 15_000,
 ): { [oauth.allowInsecureRequests]?: boolean; signal: AbortSignal } {
   const url = provider.issuer ?? provider.tokenEndpoint ?? '';
-  return { ...(isLoopbackHttp(url) ? { [oauth.allowInsecureRequests]: true } : {}), signal: AbortSignal.timeout(timeoutMs) };
+  return {
+    ...(isLoopbackHttp(url) ? { [oauth.allowInsecureRequests]: true } : {}),
+    signal: AbortSignal.timeout(timeoutMs),
+  };
 }
 
 /** Provider calls inside an activity end well before the activity's own timeout (half of it, at most 15 s). */

@@ -2,7 +2,11 @@ import { MongoServerError } from 'mongodb';
 import type { Store } from './openStore.js';
 
 /** Takes the request's single callback for this redirect: true for exactly one of any number of concurrent callers. */
-export async function claimCallback(store: Pick<Store, 'callbackClaims'>, requestId: string, callbackHash: string): Promise<boolean> {
+export async function claimCallback(
+  store: Pick<Store, 'callbackClaims'>,
+  requestId: string,
+  callbackHash: string,
+): Promise<boolean> {
   try {
     await store.callbackClaims.insertOne({ _id: requestId, callbackHash, inDoubt: false, createdAt: new Date() });
     return true;

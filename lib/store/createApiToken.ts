@@ -19,13 +19,17 @@ export async function createApiToken(
   store: Store,
   input: { accountId: string; scopes: ApiScope[]; name: string },
 ): Promise<{ token: string; tokenId: string }> {
-  if (!/^[A-Za-z0-9_.@-]{1,100}$/.test(input.accountId)) throw new Error('account ids are 1-100 characters of A-Z a-z 0-9 _ . @ -');
+  if (!/^[A-Za-z0-9_.@-]{1,100}$/.test(input.accountId))
+    throw new Error('account ids are 1-100 characters of A-Z a-z 0-9 _ . @ -');
   if (input.scopes.includes('operator')) throw new Error('operator tokens belong to no account (createOperatorToken)');
   return insertToken(store, input);
 }
 
 /** Creates an operator token (scope `operator`, no account): decodes any account's Temporal payloads at /codec. */
-export function createOperatorToken(store: Store, input: { name: string }): Promise<{ token: string; tokenId: string }> {
+export function createOperatorToken(
+  store: Store,
+  input: { name: string },
+): Promise<{ token: string; tokenId: string }> {
   return insertToken(store, { accountId: null, scopes: ['operator'], name: input.name });
 }
 
@@ -49,6 +53,9 @@ async function insertToken(
 
 /** Revokes a token by its public id: refused (401) from the next request on. */
 export async function revokeApiToken(store: Store, tokenId: string): Promise<boolean> {
-  const result = await store.apiTokens.updateOne({ tokenId, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() } });
+  const result = await store.apiTokens.updateOne(
+    { tokenId, revokedAt: { $exists: false } },
+    { $set: { revokedAt: new Date() } },
+  );
   return result.modifiedCount === 1;
 }

@@ -34,7 +34,14 @@ export interface StoredCredentials {
   scope?: string;
 }
 
-export const OAUTH_REQUEST_STATUSES = ['pending', 'callback_received', 'exchanging', 'completed', 'failed', 'expired'] as const;
+export const OAUTH_REQUEST_STATUSES = [
+  'pending',
+  'callback_received',
+  'exchanging',
+  'completed',
+  'failed',
+  'expired',
+] as const;
 export type OAuthRequestStatus = (typeof OAUTH_REQUEST_STATUSES)[number];
 
 export interface OAuthRequestDoc {

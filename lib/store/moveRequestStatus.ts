@@ -15,7 +15,8 @@ export async function moveRequestStatus(
   from: OAuthRequestStatus[] | 'any but completed',
   set: Partial<Omit<OAuthRequestDoc, '_id'>> & { status: OAuthRequestStatus },
 ): Promise<boolean> {
-  const allowed: readonly OAuthRequestStatus[] = from === 'any but completed' ? OAUTH_REQUEST_STATUSES.filter((s) => s !== 'completed') : from;
+  const allowed: readonly OAuthRequestStatus[] =
+    from === 'any but completed' ? OAUTH_REQUEST_STATUSES.filter((s) => s !== 'completed') : from;
   const current = await store.oauthRequests.findOne({ _id: requestId });
   if (!current || !allowed.includes(current.status)) return false;
   await setById(store.oauthRequests, requestId, { $set: { ...set, updatedAt: new Date() } });

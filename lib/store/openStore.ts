@@ -1,6 +1,14 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
 import type { Config } from '../config.js';
-import type { AccountDoc, ApiTokenDoc, CallbackClaimDoc, CodecSessionDoc, ConnectionDoc, ConnectionEventDoc, OAuthRequestDoc } from './documents.js';
+import type {
+  AccountDoc,
+  ApiTokenDoc,
+  CallbackClaimDoc,
+  CodecSessionDoc,
+  ConnectionDoc,
+  ConnectionEventDoc,
+  OAuthRequestDoc,
+} from './documents.js';
 
 export interface Store {
   client: MongoClient;

@@ -14,5 +14,8 @@ export async function setById<T extends Document & { _id: string }>(
   update: UpdateFilter<T>,
   options: { upsert?: boolean } = {},
 ): Promise<WithId<T> | null> {
-  return collection.findOneAndUpdate({ _id: id } as never, update, { upsert: options.upsert ?? false, returnDocument: 'before' });
+  return collection.findOneAndUpdate({ _id: id } as never, update, {
+    upsert: options.upsert ?? false,
+    returnDocument: 'before',
+  });
 }

@@ -12,7 +12,9 @@ import {
   connectionWorkflowId,
 } from './names.js';
 
-type StartOptions = WorkflowStartOptions<typeof connectionWorkflow> & { workflowIdConflictPolicy: 'FAIL' | 'USE_EXISTING' };
+type StartOptions = WorkflowStartOptions<typeof connectionWorkflow> & {
+  workflowIdConflictPolicy: 'FAIL' | 'USE_EXISTING';
+};
 
 /** How every connection workflow is started: its id, queue and searchable attributes. */
 export function connectionWorkflowStartOptions(
@@ -39,7 +41,11 @@ export function connectionWorkflowStartOptions(
  * The workflow of a saved connection, started from its document when none is running (after an
  * operator terminated it, a data restore, ...); with USE_EXISTING a running one is used as is.
  */
-export function savedConnectionStartOptions(doc: ConnectionDoc, timing: RefreshTiming, taskQueue: string): StartOptions {
+export function savedConnectionStartOptions(
+  doc: ConnectionDoc,
+  timing: RefreshTiming,
+  taskQueue: string,
+): StartOptions {
   const status = doc.status === 'needs_reauth' ? 'needs_reauth' : 'active';
   return connectionWorkflowStartOptions(
     {

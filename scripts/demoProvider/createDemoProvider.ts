@@ -30,7 +30,8 @@ export interface DemoProviderOptions {
 }
 
 /** `hang`: read the request, then never answer (a provider that took the code and went silent). */
-export type TokenEndpointFault = null | { status: 503 } | { error: 'invalid_grant' | 'invalid_client' } | { hang: true };
+export type TokenEndpointFault =
+  null | { status: 503 } | { error: 'invalid_grant' | 'invalid_client' } | { hang: true };
 
 export interface DemoProvider {
   issuer: string; // e.g. http://127.0.0.1:PORT
@@ -86,57 +87,60 @@ export async function createDemoProvider(opts: DemoProviderOptions): Promise<Dem
   const signingJwk = { ...privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256' };
 
   const Provider = await quietly(async () => (await import('oidc-provider')).default);
-  const provider: ProviderClass = await quietly(async () => new Provider(issuer, {
-    clients: opts.clients.map((c) => ({
-      client_id: c.clientId,
-      client_secret: c.clientSecret,
-      redirect_uris: c.redirectUris,
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic', // client_secret_post is accepted too (same secret family)
-    })),
-    jwks: { keys: [signingJwk] },
-    cookies: {
-      keys: [randomBytes(32).toString('base64url')],
-      // Cookies are not port-scoped: keep names distinct from the app's and from other demo providers.
-      names: {
-        session: `_demo_op_${port}_session`,
-        interaction: `_demo_op_${port}_interaction`,
-        resume: `_demo_op_${port}_interaction_resume`,
-      },
-    },
-    scopes: ['openid', 'offline_access', ...extraScopes],
-    features: {
-      devInteractions: { enabled: true },
-      // Explicit policies (same effect as the defaults for confidential clients) silence oidc-provider's NOTICEs.
-      introspection: { enabled: true, allowedPolicy: async () => true },
-      revocation: {
-        enabled: true,
-        allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) =>
-          token.clientId === client.clientId,
-      },
-    },
-    pkce: { required: () => true }, // only S256 is supported by oidc-provider v9
-    ...(opts.adapter ? { adapter: opts.adapter } : {}),
-    findAccount: async (_ctx: unknown, sub: string) => ({
-      accountId: sub,
-      claims: async () => ({ sub }),
-    }),
-    // A refresh token on every authorization_code grant, with or without offline_access.
-    issueRefreshToken: async () => true,
-    // Tokens outlive the browser session at the provider (the data platform keeps using them).
-    expiresWithSession: async () => false,
-    rotateRefreshToken: rotate,
-    ttl: {
-      AccessToken: accessTokenTtl,
-      AuthorizationCode: 60,
-      IdToken: 3600,
-      RefreshToken: refreshTokenTtl,
-      Interaction: 3600,
-      Session: 14 * 24 * 3600,
-      Grant: Math.max(refreshTokenTtl * 4, 365 * 24 * 3600),
-    },
-  }));
+  const provider: ProviderClass = await quietly(
+    async () =>
+      new Provider(issuer, {
+        clients: opts.clients.map((c) => ({
+          client_id: c.clientId,
+          client_secret: c.clientSecret,
+          redirect_uris: c.redirectUris,
+          grant_types: ['authorization_code', 'refresh_token'],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'client_secret_basic', // client_secret_post is accepted too (same secret family)
+        })),
+        jwks: { keys: [signingJwk] },
+        cookies: {
+          keys: [randomBytes(32).toString('base64url')],
+          // Cookies are not port-scoped: keep names distinct from the app's and from other demo providers.
+          names: {
+            session: `_demo_op_${port}_session`,
+            interaction: `_demo_op_${port}_interaction`,
+            resume: `_demo_op_${port}_interaction_resume`,
+          },
+        },
+        scopes: ['openid', 'offline_access', ...extraScopes],
+        features: {
+          devInteractions: { enabled: true },
+          // Explicit policies (same effect as the defaults for confidential clients) silence oidc-provider's NOTICEs.
+          introspection: { enabled: true, allowedPolicy: async () => true },
+          revocation: {
+            enabled: true,
+            allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) =>
+              token.clientId === client.clientId,
+          },
+        },
+        pkce: { required: () => true }, // only S256 is supported by oidc-provider v9
+        ...(opts.adapter ? { adapter: opts.adapter } : {}),
+        findAccount: async (_ctx: unknown, sub: string) => ({
+          accountId: sub,
+          claims: async () => ({ sub }),
+        }),
+        // A refresh token on every authorization_code grant, with or without offline_access.
+        issueRefreshToken: async () => true,
+        // Tokens outlive the browser session at the provider (the data platform keeps using them).
+        expiresWithSession: async () => false,
+        rotateRefreshToken: rotate,
+        ttl: {
+          AccessToken: accessTokenTtl,
+          AuthorizationCode: 60,
+          IdToken: 3600,
+          RefreshToken: refreshTokenTtl,
+          Interaction: 3600,
+          Session: 14 * 24 * 3600,
+          Grant: Math.max(refreshTokenTtl * 4, 365 * 24 * 3600),
+        },
+      }),
+  );
 
   const counts: DemoProvider['counts'] = { token: 0, tokenByGrant: {}, revocation: 0 };
   let fault: TokenEndpointFault = null;
@@ -169,7 +173,10 @@ export async function createDemoProvider(opts: DemoProviderOptions): Promise<Dem
         ctx.body = { error: 'temporarily_unavailable', error_description: 'demo provider: injected 503 fault' };
       } else {
         ctx.status = 400;
-        ctx.body = { error: activeFault.error, error_description: `demo provider: injected ${activeFault.error} fault` };
+        ctx.body = {
+          error: activeFault.error,
+          error_description: `demo provider: injected ${activeFault.error} fault`,
+        };
       }
       return;
     }

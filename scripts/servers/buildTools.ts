@@ -50,7 +50,8 @@ const ferretDbTool: Tool = {
       env: { ...process.env, GOWORK: 'off' },
     });
     const mod = JSON.parse(stdout) as { Version?: string; Dir?: string; Error?: string };
-    if (mod.Error || !mod.Dir) throw new Error(`go mod download github.com/FerretDB/FerretDB failed: ${mod.Error ?? stdout}`);
+    if (mod.Error || !mod.Dir)
+      throw new Error(`go mod download github.com/FerretDB/FerretDB failed: ${mod.Error ?? stdout}`);
     if (mod.Version !== `v${FERRETDB_VERSION}`) {
       throw new Error(`${FERRETDB_TOOL_MODULE_DIR}/go.mod pins FerretDB ${mod.Version}, expected v${FERRETDB_VERSION}`);
     }
@@ -146,7 +147,9 @@ async function assertGoInstalled(forWhat: string): Promise<void> {
     await execFileAsync('go', ['version']);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? '`go` is not on PATH' : String(err);
-    throw new Error(`cannot build ${forWhat}: ${reason}. Install Go 1.24 or newer (https://go.dev/dl/) and retry.`);
+    throw new Error(`cannot build ${forWhat}: ${reason}. Install Go 1.24 or newer (https://go.dev/dl/) and retry.`, {
+      cause: err,
+    });
   }
 }
 
@@ -164,7 +167,12 @@ function runGo(args: string[], cwd: string, gobin: string, log: Log): Promise<vo
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`go ${args.join(' ')} failed (${code !== null ? `exit code ${code}` : signal}), see its output above`));
+      else
+        reject(
+          new Error(
+            `go ${args.join(' ')} failed (${code !== null ? `exit code ${code}` : signal}), see its output above`,
+          ),
+        );
     });
   });
 }

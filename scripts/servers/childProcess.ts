@@ -76,7 +76,9 @@ export function startChild(
     child.on('exit', (code, signal) => {
       running.delete(pid);
       if (!stopping && !shuttingDown) {
-        console.log(`[${name}] exited unexpectedly (pid ${pid}, ${code !== null ? `code ${code}` : `signal ${signal}`})`);
+        console.log(
+          `[${name}] exited unexpectedly (pid ${pid}, ${code !== null ? `code ${code}` : `signal ${signal}`})`,
+        );
       }
       resolve(code);
     });

@@ -23,11 +23,14 @@ export async function waitFor<T>(
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const intervalMs = opts.intervalMs ?? 200;
   const deadline = Date.now() + timeoutMs;
-  let lastError = 'condition not met';
+  let lastError: string;
   for (;;) {
     opts.signal?.throwIfAborted();
     try {
-      const result = await withTimeout(probe(), Math.max(1, Math.min(opts.probeTimeoutMs ?? 10_000, deadline - Date.now())));
+      const result = await withTimeout(
+        probe(),
+        Math.max(1, Math.min(opts.probeTimeoutMs ?? 10_000, deadline - Date.now())),
+      );
       if (result) return result;
       lastError = 'condition not met';
     } catch (err) {
@@ -36,9 +39,11 @@ export async function waitFor<T>(
     if (Date.now() >= deadline) {
       throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}: ${lastError}`);
     }
-    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())), undefined, { signal: opts.signal }).catch(() => {
-      opts.signal?.throwIfAborted();
-    });
+    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())), undefined, { signal: opts.signal }).catch(
+      () => {
+        opts.signal?.throwIfAborted();
+      },
+    );
   }
 }
 

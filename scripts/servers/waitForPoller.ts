@@ -22,7 +22,8 @@ export async function waitForPoller(
         const res = await connection.workflowService.describeTaskQueue({
           namespace,
           taskQueue: { name: taskQueue },
-          taskQueueType: kind === 'workflow' ? TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW : TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+          taskQueueType:
+            kind === 'workflow' ? TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW : TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
         });
         return (res.pollers ?? []).some((p) => (p.identity ?? '').startsWith(identityPrefix));
       },

@@ -32,7 +32,9 @@ export async function compileServices(repoRoot: string): Promise<Record<ServiceN
   });
   mkdirSync(outdir, { recursive: true });
   // Maps first: a compiled file is only renamed into place once its map is there.
-  const outputs = [...result.outputFiles].sort((a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')));
+  const outputs = [...result.outputFiles].sort(
+    (a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')),
+  );
   for (const file of outputs) {
     const temporary = join(outdir, `.${basename(file.path)}.${process.pid}.${Math.random().toString(36).slice(2)}`);
     writeFileSync(temporary, file.contents);

@@ -106,10 +106,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     const launchMongo = () => {
       log(`starting FerretDB on 127.0.0.1:${mongoPort}...`);
-      return startFerretDb({ binary: tools.ferretdb!, dataDir: join(dataDir, 'ferretdb'), port: mongoPort!, logFile: logFile('ferretdb') });
+      return startFerretDb({
+        binary: tools.ferretdb!,
+        dataDir: join(dataDir, 'ferretdb'),
+        port: mongoPort!,
+        logFile: logFile('ferretdb'),
+      });
     };
     const [temporalServer, mongo] = await Promise.all([
-      externalTemporal ? Promise.resolve({ address: externalTemporal, uiUrl: null as string | null, child: undefined }) : launchTemporal(),
+      externalTemporal
+        ? Promise.resolve({ address: externalTemporal, uiUrl: null as string | null, child: undefined })
+        : launchTemporal(),
       externalMongo ? Promise.resolve({ uri: externalMongo, child: undefined }) : launchMongo(),
     ]);
     let temporalChild: ManagedChild | undefined = temporalServer.child;
@@ -177,7 +184,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     const compiled = await compileServices(repoRoot);
     const service = (name: string, entry: ServiceName, env: NodeJS.ProcessEnv = appEnv) =>
-      startChild(name, process.execPath, [...SERVICE_NODE_FLAGS[entry], compiled[entry]], { env, cwd: repoRoot, logFile: logFile(name) });
+      startChild(name, process.execPath, [...SERVICE_NODE_FLAGS[entry], compiled[entry]], {
+        env,
+        cwd: repoRoot,
+        logFile: logFile(name),
+      });
     const startWorker = (name = 'worker') => {
       const child = service(name, 'worker');
       stoppers.push(() => child.stop());
@@ -189,7 +200,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const child = service(name, 'api', { ...appEnv, PORT: String(extraPort) });
       stoppers.push(() => child.stop());
       const url = `http://127.0.0.1:${extraPort}`;
-      await waitFor(`the API ${name}`, async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok, { timeoutMs: 60_000 });
+      await waitFor(`the API ${name}`, async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok, {
+        timeoutMs: 60_000,
+      });
       return { child, url };
     };
 
@@ -205,7 +218,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const api = service('api', 'api');
     stoppers.push(() => api.stop());
     await Promise.all([
-      waitFor('the API', async () => (await fetch(`${apiUrl}/healthz`).catch(() => undefined))?.ok, { timeoutMs: 60_000 }),
+      waitFor('the API', async () => (await fetch(`${apiUrl}/healthz`).catch(() => undefined))?.ok, {
+        timeoutMs: 60_000,
+      }),
       workerPolling(worker),
     ]);
     return {
@@ -232,7 +247,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 }
 
-
 /** On an external Temporal, registers our search attributes if they are missing. */
 async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
   const connection = await Connection.connect({ address });
@@ -242,7 +256,9 @@ async function ensureSearchAttributes(address: string, namespace: string): Promi
     if (missing.length === 0) return;
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(missing.map((n) => [n, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+      searchAttributes: Object.fromEntries(
+        missing.map((n) => [n, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      ),
     });
   } finally {
     await connection.close();

@@ -17,7 +17,8 @@ export async function captureCallback(browser: Browser, authUri: string, callbac
     const response = await route.fetch({ maxRedirects: 0 });
     const resume = response.headers()['location'];
     if (!resume) return route.fulfill({ response });
-    const next = (await context.request.get(new URL(resume, issuer).href, { maxRedirects: 0 })).headers()['location'] ?? '';
+    const next =
+      (await context.request.get(new URL(resume, issuer).href, { maxRedirects: 0 })).headers()['location'] ?? '';
     if (next.startsWith(callbackPrefix)) {
       captured = next;
       return route.abort();
@@ -31,7 +32,10 @@ export async function captureCallback(browser: Browser, authUri: string, callbac
     await page.click('button[type="submit"]');
     await page.waitForSelector('input[name="prompt"][value="consent"]', { state: 'attached' });
     await page.click('button[type="submit"]').catch(() => undefined);
-    await waitFor('the provider to redirect to the callback', async () => captured, { timeoutMs: 30_000, intervalMs: 50 });
+    await waitFor('the provider to redirect to the callback', async () => captured, {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
   } finally {
     await context.close();
   }

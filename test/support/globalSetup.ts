@@ -105,7 +105,10 @@ export async function setup(project: TestProject): Promise<void> {
     providerControlUrl: controlServer.url,
     timing: refreshTiming(loadConfig(stack.appEnv)),
     appEnv: Object.fromEntries(
-      Object.entries(stack.appEnv).filter((e): e is [string, string] => /^(CONNECTFLOW_|PUBLIC_BASE_URL|TEMPORAL_|MONGODB_)/.test(e[0]) && typeof e[1] === 'string'),
+      Object.entries(stack.appEnv).filter(
+        (e): e is [string, string] =>
+          /^(CONNECTFLOW_|PUBLIC_BASE_URL|TEMPORAL_|MONGODB_)/.test(e[0]) && typeof e[1] === 'string',
+      ),
     ),
   });
 }

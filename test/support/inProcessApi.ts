@@ -9,7 +9,9 @@ import { connectTestTemporal, keyRing, stack } from './testStack.js';
  * A second API, in this test's process, on the same Temporal and MongoDB server as the stack (like
  * one more API replica) but with its own settings, e.g. its own rate limiter or its own database.
  */
-export async function startInProcessApi(env: Record<string, string> = {}): Promise<{ app: FastifyInstance; store: Store; url: string; close(): Promise<void> }> {
+export async function startInProcessApi(
+  env: Record<string, string> = {},
+): Promise<{ app: FastifyInstance; store: Store; url: string; close(): Promise<void> }> {
   const appEnv = { ...stack.appEnv, LOG_LEVEL: 'silent', ...env };
   const config = loadConfig(appEnv);
   const store = await openStore(config);

@@ -7,7 +7,9 @@ import type { DemoProvider, TokenEndpointFault } from '../../scripts/demoProvide
  * token endpoint to a fault, and introspect tokens. The providers run in the global-setup process,
  * next to the API and worker they serve.
  */
-export async function startProviderControlServer(providers: Map<string, DemoProvider>): Promise<{ url: string; server: Server }> {
+export async function startProviderControlServer(
+  providers: Map<string, DemoProvider>,
+): Promise<{ url: string; server: Server }> {
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });

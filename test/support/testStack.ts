@@ -17,7 +17,10 @@ export function openTestStore(): Promise<Store> {
 }
 
 export function connectTestTemporal(): Promise<Client> {
-  return connectTemporalClient({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_NAMESPACE: stack.temporalNamespace }, keyRing);
+  return connectTemporalClient(
+    { TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_NAMESPACE: stack.temporalNamespace },
+    keyRing,
+  );
 }
 
 /** A fresh account with an API token of the given scopes. */

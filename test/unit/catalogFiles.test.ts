@@ -22,7 +22,24 @@ const yamlFiles = fileNames.filter((n) => n.endsWith('.yaml'));
 const loaded = await loadCatalogFiles(catalogDir);
 
 /** Strings that must never fill a template: each would leave its URL component. */
-const MUST_REJECT = ['/', '@', ':', '?', '#', '..', 'a/b', 'a@b', 'a:b', 'a?b', 'a#b', 'a..b', 'evil.com/', 'x@evil.com', 'a.b..c', ''];
+const MUST_REJECT = [
+  '/',
+  '@',
+  ':',
+  '?',
+  '#',
+  '..',
+  'a/b',
+  'a@b',
+  'a:b',
+  'a?b',
+  'a#b',
+  'a..b',
+  'evil.com/',
+  'x@evil.com',
+  'a.b..c',
+  '',
+];
 
 describe('catalog/', () => {
   it('holds only <id>.yaml files, and a fair number of them', () => {
@@ -61,7 +78,8 @@ describe('catalog/', () => {
       for (const name of templateNames(value)) used.add(name);
       expect(new URL(value.replace(/\{[a-z0-9_]+\}/g, 'x')).protocol, key).toBe('https:');
     }
-    for (const value of Object.values(entry.proxy?.headers ?? {})) for (const name of templateNames(value)) used.add(name);
+    for (const value of Object.values(entry.proxy?.headers ?? {}))
+      for (const name of templateNames(value)) used.add(name);
     expect(entry.issuer || (entry.authorization_endpoint && entry.token_endpoint)).toBeTruthy();
 
     const config = entry.connection_config ?? {};
@@ -70,7 +88,8 @@ describe('catalog/', () => {
       expect(field.description.length, name).toBeGreaterThan(0);
       expect(isAnchored(field.pattern), `${name}: ${field.pattern}`).toBe(true);
       const re = new RegExp(field.pattern);
-      for (const probe of MUST_REJECT) expect(re.test(probe), `${name} ${field.pattern} accepts ${JSON.stringify(probe)}`).toBe(false);
+      for (const probe of MUST_REJECT)
+        expect(re.test(probe), `${name} ${field.pattern} accepts ${JSON.stringify(probe)}`).toBe(false);
       expect(patternProblem(field.pattern), name).toBeUndefined();
     }
   });
@@ -99,7 +118,9 @@ describe('catalogFileSchema', () => {
   it('rejects unknown keys, at the top and inside blocks', () => {
     expect(problems({ ...base, token_endpiont: 'https://x.example/t' })).not.toEqual([]);
     expect(problems({ ...base, refresh: { rotates: true } })).not.toEqual([]);
-    expect(problems({ ...base, connection_config: { subdomain: { ...base.connection_config.subdomain, example: 'a' } } })).not.toEqual([]);
+    expect(
+      problems({ ...base, connection_config: { subdomain: { ...base.connection_config.subdomain, example: 'a' } } }),
+    ).not.toEqual([]);
     expect(problems({ ...base, tokenEndpoint: 'https://x.example/t' })).not.toEqual([]);
   });
 
@@ -125,13 +146,17 @@ describe('catalogFileSchema', () => {
   it('rejects an undeclared template and a declared field no template uses', () => {
     expect(problems({ ...base, api_base_uri: 'https://{region}.api.acme.example' })).not.toEqual([]);
     expect(
-      problems({ ...base, connection_config: { ...base.connection_config, region: { pattern: '^(us|eu)$', description: 'Region' } } }),
+      problems({
+        ...base,
+        connection_config: { ...base.connection_config, region: { pattern: '^(us|eu)$', description: 'Region' } },
+      }),
     ).not.toEqual([]);
   });
 
   it('forbiddenProbes covers / @ : ? # and ..', () => {
     const probes = forbiddenProbes();
-    for (const token of ['/', '@', ':', '?', '#', '..']) expect(probes.filter((p) => p.includes(token)).length).toBeGreaterThan(10);
+    for (const token of ['/', '@', ':', '?', '#', '..'])
+      expect(probes.filter((p) => p.includes(token)).length).toBeGreaterThan(10);
   });
 
   it.each([
@@ -183,12 +208,16 @@ describe('loadCatalogFiles', () => {
       // Parses but fails the schema: http URL, unknown key.
       await writeFile(
         join(dir, 'bad_schema.yaml'),
-        good('bad_schema').replace('https://example.com/oauth/token', 'http://example.com/oauth/token') + 'colour: blue\n',
+        good('bad_schema').replace('https://example.com/oauth/token', 'http://example.com/oauth/token') +
+          'colour: blue\n',
       );
       // id differs from the file name.
       await writeFile(join(dir, 'wrong_id.yaml'), good('other_id'));
       // Undeclared template.
-      await writeFile(join(dir, 'undeclared.yaml'), good('undeclared').replace('https://example.com/oauth/token', 'https://{tenant}.example.com/t'));
+      await writeFile(
+        join(dir, 'undeclared.yaml'),
+        good('undeclared').replace('https://example.com/oauth/token', 'https://{tenant}.example.com/t'),
+      );
       await writeFile(join(dir, 'README.txt'), 'not a catalog file');
 
       const { entries, problems } = await loadCatalogFiles(dir);

@@ -40,8 +40,12 @@ describe('key ring envelopes', () => {
 describe('loadKeyRing', async () => {
   const { loadKeyRing } = await import('../../lib/crypto/keyRing.js');
   it('refuses to run in production without configured keys (no silent dev key)', () => {
-    expect(() => loadKeyRing({ NODE_ENV: 'production', CONNECTFLOW_DATA_DIR: '/nonexistent', CONNECTFLOW_ENCRYPTION_KEYS: undefined })).toThrow(
-      /CONNECTFLOW_ENCRYPTION_KEYS is required in production/,
-    );
+    expect(() =>
+      loadKeyRing({
+        NODE_ENV: 'production',
+        CONNECTFLOW_DATA_DIR: '/nonexistent',
+        CONNECTFLOW_ENCRYPTION_KEYS: undefined,
+      }),
+    ).toThrow(/CONNECTFLOW_ENCRYPTION_KEYS is required in production/);
   });
 });

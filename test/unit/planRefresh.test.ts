@@ -26,7 +26,11 @@ const clockOf = (issuedAtMs: number, lifetimeMs: number) => ({
 
 describe('planRefresh', () => {
   it('plans the margin before a long-lived access token expires, within the jitter', () => {
-    const clock = { tokenIssuedAt: '2026-01-01T00:00:00Z', tokenExpiresAt: '2026-01-01T01:00:00Z', refreshTokenExpiresAt: null };
+    const clock = {
+      tokenIssuedAt: '2026-01-01T00:00:00Z',
+      tokenExpiresAt: '2026-01-01T01:00:00Z',
+      refreshTokenExpiresAt: null,
+    };
     expect(planRefresh(clock, timing, () => 0.5)).toBe(at('2026-01-01T00:55:00Z'));
     expect(planRefresh(clock, timing, () => 0)).toBe(at('2026-01-01T00:54:30Z'));
     expect(planRefresh(clock, timing, () => 1)).toBe(at('2026-01-01T00:55:30Z'));
@@ -48,12 +52,20 @@ describe('planRefresh', () => {
   });
 
   it('keeps a refresh token with a known lifetime alive when the access token never expires', () => {
-    const clock = { tokenIssuedAt: '2026-01-01T00:00:00Z', tokenExpiresAt: null, refreshTokenExpiresAt: '2026-03-01T00:00:00Z' };
+    const clock = {
+      tokenIssuedAt: '2026-01-01T00:00:00Z',
+      tokenExpiresAt: null,
+      refreshTokenExpiresAt: '2026-03-01T00:00:00Z',
+    };
     expect(planRefresh(clock, timing, () => 0.5)).toBe(at('2026-02-28T23:55:00Z'));
   });
 
   it('takes whichever lapses first, and plans nothing when nothing lapses', () => {
-    const both = { tokenIssuedAt: '2026-01-01T00:00:00Z', tokenExpiresAt: '2026-01-01T01:00:00Z', refreshTokenExpiresAt: '2026-01-01T00:20:00Z' };
+    const both = {
+      tokenIssuedAt: '2026-01-01T00:00:00Z',
+      tokenExpiresAt: '2026-01-01T01:00:00Z',
+      refreshTokenExpiresAt: '2026-01-01T00:20:00Z',
+    };
     expect(planRefresh(both, timing, () => 0.5)).toBe(at('2026-01-01T00:15:00Z'));
     const never = { tokenIssuedAt: '2026-01-01T00:00:00Z', tokenExpiresAt: null, refreshTokenExpiresAt: null };
     expect(planRefresh(never, timing, Math.random)).toBeUndefined();
@@ -69,16 +81,30 @@ describe('planRefresh', () => {
 
   it('never plans sooner than the minimum interval after the last refresh, nor (when the lifetime allows) after the expiry', () => {
     fc.assert(
-      fc.property(timings, lifetimesMs, clocks, fc.double({ min: 0, max: 1, noNaN: true }), fc.option(fc.integer({ min: 0, max: 86_400_000 })), (t, lifetimeMs, issuedAt, r, attemptAfter) => {
-        const lastAttempt = attemptAfter === null ? undefined : issuedAt + attemptAfter;
-        const next = planRefresh(clockOf(issuedAt, lifetimeMs), { ...timing, ...t }, () => r, lastAttempt)!;
-        const since = Math.max(issuedAt, lastAttempt ?? issuedAt);
-        expect(next).toBeGreaterThanOrEqual(since + t.minIntervalSeconds * 1000);
-        if (since + t.minIntervalSeconds * 1000 <= issuedAt + lifetimeMs) expect(next).toBeLessThanOrEqual(issuedAt + lifetimeMs);
-        if (lifetimeMs >= 4 * t.marginSeconds * 1000 && t.minIntervalSeconds * 1000 <= lifetimeMs - 1.5 * t.marginSeconds * 1000 && lastAttempt === undefined) {
-          expect(Math.abs(next - (issuedAt + lifetimeMs - t.marginSeconds * 1000))).toBeLessThanOrEqual(Math.min(t.jitterSeconds, t.marginSeconds / 2) * 1000 + 1);
-        }
-      }),
+      fc.property(
+        timings,
+        lifetimesMs,
+        clocks,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.option(fc.integer({ min: 0, max: 86_400_000 })),
+        (t, lifetimeMs, issuedAt, r, attemptAfter) => {
+          const lastAttempt = attemptAfter === null ? undefined : issuedAt + attemptAfter;
+          const next = planRefresh(clockOf(issuedAt, lifetimeMs), { ...timing, ...t }, () => r, lastAttempt)!;
+          const since = Math.max(issuedAt, lastAttempt ?? issuedAt);
+          expect(next).toBeGreaterThanOrEqual(since + t.minIntervalSeconds * 1000);
+          if (since + t.minIntervalSeconds * 1000 <= issuedAt + lifetimeMs)
+            expect(next).toBeLessThanOrEqual(issuedAt + lifetimeMs);
+          if (
+            lifetimeMs >= 4 * t.marginSeconds * 1000 &&
+            t.minIntervalSeconds * 1000 <= lifetimeMs - 1.5 * t.marginSeconds * 1000 &&
+            lastAttempt === undefined
+          ) {
+            expect(Math.abs(next - (issuedAt + lifetimeMs - t.marginSeconds * 1000))).toBeLessThanOrEqual(
+              Math.min(t.jitterSeconds, t.marginSeconds / 2) * 1000 + 1,
+            );
+          }
+        },
+      ),
       { numRuns: 2_000 },
     );
   });
@@ -92,7 +118,9 @@ describe('planRefresh', () => {
         // Each refresh comes at least 5/8 of a lifetime (lead ≤ a quarter, jitter ≤ half the lead) and the minimum interval after the last.
         const spacingMs = Math.max(t.minIntervalSeconds * 1000, (5 / 8) * lifetimeMs);
         expect(count).toBeLessThanOrEqual(Math.floor(horizonMs / spacingMs) + 1);
-        expect(count).toBeGreaterThanOrEqual(Math.floor(horizonMs / Math.max(t.minIntervalSeconds * 1000, lifetimeMs)) - 1);
+        expect(count).toBeGreaterThanOrEqual(
+          Math.floor(horizonMs / Math.max(t.minIntervalSeconds * 1000, lifetimeMs)) - 1,
+        );
       }),
       { numRuns: 500 },
     );
@@ -105,8 +133,12 @@ describe('isRefreshDue', () => {
     const token = { issuedAtMs: issued, expiresAtMs: issued + 120_000 };
     expect(isRefreshDue(token, timing, issued + 89_000)).toBe(false);
     expect(isRefreshDue(token, timing, issued + 91_000)).toBe(true);
-    expect(isRefreshDue({ issuedAtMs: issued, expiresAtMs: issued + 3_600_000 }, timing, issued + 3_200_000)).toBe(false);
-    expect(isRefreshDue({ issuedAtMs: issued, expiresAtMs: issued + 3_600_000 }, timing, issued + 3_301_000)).toBe(true);
+    expect(isRefreshDue({ issuedAtMs: issued, expiresAtMs: issued + 3_600_000 }, timing, issued + 3_200_000)).toBe(
+      false,
+    );
+    expect(isRefreshDue({ issuedAtMs: issued, expiresAtMs: issued + 3_600_000 }, timing, issued + 3_301_000)).toBe(
+      true,
+    );
   });
 });
 
@@ -120,7 +152,11 @@ describe('throttleRefreshes', () => {
     expect(throttleRefreshes([0, 10_000, 20_000], 30_000, throttle)).toEqual({ recent: [], pausedUntilMs: 150_000 });
   });
   it('holds a connection refreshed at the minimum interval to the limit per window plus cool-down', () => {
-    const fast = { ...timing, minIntervalSeconds: 1, throttle: { limit: 10, windowSeconds: 600, cooldownSeconds: 600 } };
+    const fast = {
+      ...timing,
+      minIntervalSeconds: 1,
+      throttle: { limit: 10, windowSeconds: 600, cooldownSeconds: 600 },
+    };
     const refreshes = simulateRefreshes(0, fast, 3_600_000, 0.5);
     // 3,600 at the minimum interval alone; the throttle allows 10 a window, then a 10-minute pause.
     expect(refreshes.length).toBeLessThanOrEqual(10 * (3_600 / 600 + 1));

@@ -12,7 +12,12 @@ describe('Singleflight', () => {
       await gate;
       return `${key}#${calls.length}`;
     };
-    const answers = Promise.all([flights.run('a', work('a')), flights.run('a', work('a')), flights.run('b', work('b')), flights.run('a', work('a'))]);
+    const answers = Promise.all([
+      flights.run('a', work('a')),
+      flights.run('a', work('a')),
+      flights.run('b', work('b')),
+      flights.run('a', work('a')),
+    ]);
     release();
     expect(await answers).toEqual(['a#2', 'a#2', 'b#2', 'a#2']);
     expect(calls).toEqual(['a', 'b']);
@@ -21,7 +26,12 @@ describe('Singleflight', () => {
   it('starts afresh once the call settled, after a success or a failure (nothing is cached)', async () => {
     const flights = new Singleflight<number>();
     let n = 0;
-    await expect(flights.run('k', async () => { n++; throw new Error('store away'); })).rejects.toThrow('store away');
+    await expect(
+      flights.run('k', async () => {
+        n++;
+        throw new Error('store away');
+      }),
+    ).rejects.toThrow('store away');
     expect(await flights.run('k', async () => ++n)).toBe(2);
     expect(await flights.run('k', async () => ++n)).toBe(3);
   });
