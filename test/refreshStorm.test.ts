@@ -90,7 +90,8 @@ describe('tokens that live shorter than the refresh margin are refreshed on a pl
         expect(calls).toBeGreaterThanOrEqual(fewest);
         expect(calls).toBeLessThanOrEqual(most);
         const shortest = w.lifetimeMs >= 40_000 ? (w.lifetimeMs * 3) / 4 - 15_000 : 30_000;
-        for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(shortest);
+        // lastRefreshedAt is written after the token response; the plan counts from the request's start.
+        for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(shortest - 1_000);
       }
       // The 2-minute token is refreshed before it lapses; the shorter ones lapse between refreshes by
       // design (the minimum interval), and are still usable: a read refreshes a lapsed token first.
