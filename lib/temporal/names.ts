@@ -8,4 +8,10 @@ export const ProviderAttribute = defineSearchAttributeKey('Provider', SearchAttr
 export const AccountIdAttribute = defineSearchAttributeKey('AccountId', SearchAttributeType.KEYWORD);
 export const ConnectionStatusAttribute = defineSearchAttributeKey('ConnectionStatus', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTE_NAMES = ['ConnectionId', 'Provider', 'AccountId', 'ConnectionStatus'] as const;
+/** The custom search attributes a Temporal namespace must have for connection workflows (all Keyword). */
+export const SEARCH_ATTRIBUTE_NAMES = [
+  ConnectionIdAttribute,
+  ProviderAttribute,
+  AccountIdAttribute,
+  ConnectionStatusAttribute,
+].map((key) => key.name);

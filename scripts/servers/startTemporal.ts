@@ -2,10 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { startChild, untilReadyOrExit, type ManagedChild } from './childProcess.js';
+import { SEARCH_ATTRIBUTE_NAMES } from '../../lib/temporal/names.js';
 import { waitFor } from './waitFor.js';
-
-/** Custom search attributes our workflows set; registered by the dev server at start-up. */
-export const SEARCH_ATTRIBUTES = ['ConnectionId', 'Provider', 'AccountId', 'ConnectionStatus'] as const;
 
 export interface StartTemporalOptions {
   binary: string;
@@ -76,7 +74,7 @@ export async function startTemporal(opts: StartTemporalOptions): Promise<Running
     // cache (Temporal's default) is safe.
     '--dynamic-config-value',
     'system.forceSearchAttributesCacheRefreshOnRead=false',
-    ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
     ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
   ];
   const child = startChild('temporal', opts.binary, args, { logFile: opts.logFile });
@@ -107,7 +105,7 @@ async function temporalReady(address: string, namespace: string, uiUrl: string):
     const { customAttributes } = await connection.withDeadline(soon(), () =>
       connection.operatorService.listSearchAttributes({ namespace }),
     );
-    const missing = SEARCH_ATTRIBUTES.filter((name) => !(customAttributes && name in customAttributes));
+    const missing = SEARCH_ATTRIBUTE_NAMES.filter((name) => !(customAttributes && name in customAttributes));
     if (missing.length > 0) throw new Error(`search attributes not registered yet: ${missing.join(', ')}`);
   } finally {
     await connection.close();

@@ -16,6 +16,7 @@ import { waitFor } from '../servers/waitFor.js';
 import { waitForPoller } from '../servers/waitForPoller.js';
 import { compileServices, type ServiceName } from './compileServices.js';
 import { SERVICE_NODE_FLAGS } from './serviceNodeFlags.js';
+import { SEARCH_ATTRIBUTE_NAMES } from '../../lib/temporal/names.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -252,7 +253,7 @@ async function ensureSearchAttributes(address: string, namespace: string): Promi
   const connection = await Connection.connect({ address });
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = ['ConnectionId', 'Provider', 'AccountId', 'ConnectionStatus'].filter((n) => !customAttributes?.[n]);
+    const missing = SEARCH_ATTRIBUTE_NAMES.filter((n) => !customAttributes?.[n]);
     if (missing.length === 0) return;
     await connection.operatorService.addSearchAttributes({
       namespace,
