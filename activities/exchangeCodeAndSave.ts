@@ -9,7 +9,8 @@ import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
 import { checkTokenLifetime, type TokenLifetimeProblem } from './checkTokenLifetime.js';
-import { recordConnectionEventOnce } from './recordConnectionEvent.js';
+import { recordLifetimeFloored } from './recordConnectionEvent.js';
+import { tokenClockOf } from '../lib/store/tokenClock.js';
 import { tokenExpiries } from './tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
 import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
@@ -52,21 +53,9 @@ const finalFailure = (details: ProviderErrorDetails): ApplicationFailure =>
     details,
   );
 
-type ClockFields = Pick<
-  ConnectionDoc,
-  'lastAuthorizedAt' | 'lastRefreshedAt' | 'tokenExpiresAt' | 'refreshTokenExpiresAt'
->;
-
-/** The token clock of a stored connection: its tokens were issued at its last refresh or authorization. */
-export const tokenClockOf = (doc: ClockFields): TokenClock => ({
-  tokenIssuedAt: (doc.lastRefreshedAt ?? doc.lastAuthorizedAt).toISOString(),
-  tokenExpiresAt: doc.tokenExpiresAt?.toISOString() ?? null,
-  refreshTokenExpiresAt: doc.refreshTokenExpiresAt?.toISOString() ?? null,
-});
-
 const summary = (
   ctx: ActivityContext,
-  doc: Pick<ConnectionDoc, '_id' | 'connectionType'> & ClockFields,
+  doc: Pick<ConnectionDoc, '_id' | 'connectionType'> & Parameters<typeof tokenClockOf>[0],
 ): SavedConnection => ({
   connectionId: doc._id,
   clock: tokenClockOf(doc),
@@ -235,18 +224,6 @@ async function requestTokens(
     }
     return fail({ error: 'invalid_token_response', error_description: (err as Error).message });
   }
-}
-
-/** Says once per connection that its provider's token lifetime is too short (or unusable) to plan by. */
-export function recordLifetimeFloored(
-  ctx: ActivityContext,
-  doc: Pick<ConnectionDoc, '_id' | 'accountId' | 'connectionType'>,
-  problem: TokenLifetimeProblem,
-): Promise<void> {
-  return recordConnectionEventOnce(ctx, doc, 'connection.token_lifetime_floored', {
-    ...problem,
-    min_interval_seconds: ctx.timing.minIntervalSeconds,
-  });
 }
 
 async function markCompleted(ctx: ActivityContext, requestId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { ConnectionDoc, ConnectionEventType } from '../lib/store/documents.js';
 import type { ActivityContext } from './activityContext.js';
+import type { TokenLifetimeProblem } from './checkTokenLifetime.js';
 
 type EventSubject = Pick<ConnectionDoc, '_id' | 'accountId' | 'connectionType'>;
 
@@ -29,4 +30,16 @@ export async function recordConnectionEventOnce(
 ): Promise<void> {
   if (await ctx.store.events.findOne({ connectionId: doc._id, type }, { projection: { _id: 1 } })) return;
   await recordConnectionEvent(ctx, doc, type, details);
+}
+
+/** Says once per connection that its provider's token lifetime is too short (or unusable) to plan by. */
+export function recordLifetimeFloored(
+  ctx: ActivityContext,
+  doc: Pick<ConnectionDoc, '_id' | 'accountId' | 'connectionType'>,
+  problem: TokenLifetimeProblem,
+): Promise<void> {
+  return recordConnectionEventOnce(ctx, doc, 'connection.token_lifetime_floored', {
+    ...problem,
+    min_interval_seconds: ctx.timing.minIntervalSeconds,
+  });
 }

@@ -7,11 +7,11 @@ import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
 import { checkTokenLifetime } from './checkTokenLifetime.js';
-import { recordLifetimeFloored, tokenClockOf } from './exchangeCodeAndSave.js';
+import { tokenClockOf } from '../lib/store/tokenClock.js';
 import type { RefreshTiming } from '../lib/config.js';
 import { timingForProvider } from '../lib/providers/timingForProvider.js';
 import type { TokenClock } from '../workflows/connectionMessages.js';
-import { recordConnectionEvent } from './recordConnectionEvent.js';
+import { recordConnectionEvent, recordLifetimeFloored } from './recordConnectionEvent.js';
 import { tokenExpiries } from './tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
 

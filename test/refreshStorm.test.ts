@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectInBrowser, storedCredentials } from './support/connectInBrowser.js';
-import { startInProcessService } from './support/inProcessService.js';
+import { useInProcessService } from './support/inProcessService.js';
 import { providerControl } from './support/providerControl.js';
-import { RiveryClient } from './support/RiveryClient.js';
 import { simulateRefreshes } from './support/simulateRefreshes.js';
-import { newAccount } from './support/testStack.js';
 import { useStackClients } from './support/useStackClients.js';
 import { waitUntil } from './support/waitUntil.js';
 
@@ -24,13 +22,7 @@ const WATCH_MS = 5 * 60_000;
 /** Timer, workflow task and token request between a planned time and the provider's answer. */
 const SLACK_MS = 3_000;
 
-let service: Awaited<ReturnType<typeof startInProcessService>>;
-let rivery: RiveryClient;
-beforeAll(async () => {
-  service = await startInProcessService(SHIPPED_TIMING);
-  rivery = new RiveryClient(service.url, (await newAccount(clients.store)).token);
-});
-afterAll(async () => service?.close());
+const inProcess = useInProcessService(() => clients.store, SHIPPED_TIMING);
 
 describe('tokens that live shorter than the refresh margin are refreshed on a plan, not in a storm', () => {
   it(
@@ -44,7 +36,7 @@ describe('tokens that live shorter than the refresh margin are refreshed on a pl
       ];
       const watched = await Promise.all(
         subjects.map(async (s) => {
-          const id = await connectInBrowser(rivery, clients.browser, s.provider);
+          const id = await connectInBrowser(inProcess.rivery, clients.browser, s.provider);
           const doc = (await clients.store.connections.findOne({ _id: id }))!;
           return {
             ...s,
@@ -79,8 +71,8 @@ describe('tokens that live shorter than the refresh margin are refreshed on a pl
         await waitUntil('the last refresh to be stored', async () => (await sample(), w.seen.length >= calls), 10_000);
         const horizonMs = Date.now() - w.connectedAt;
         // What the plan predicts, at either end of the jitter.
-        const fewest = simulateRefreshes(w.lifetimeMs, service.timing, horizonMs - SLACK_MS, 1).length;
-        const most = simulateRefreshes(w.lifetimeMs, service.timing, horizonMs, 0).length;
+        const fewest = simulateRefreshes(w.lifetimeMs, inProcess.service.timing, horizonMs - SLACK_MS, 1).length;
+        const most = simulateRefreshes(w.lifetimeMs, inProcess.service.timing, horizonMs, 0).length;
         const gaps = [w.connectedAt, ...w.seen].slice(1).map((at, i) => at - [w.connectedAt, ...w.seen][i]!);
         console.log(
           `${w.provider}: ${calls} refreshes in ${Math.round(horizonMs / 1000)} s (plan: ${fewest}-${most}); gaps ${gaps.map((g) => (g / 1000).toFixed(1)).join(', ')} s`,
@@ -97,7 +89,7 @@ describe('tokens that live shorter than the refresh margin are refreshed on a pl
       // design (the minimum interval), and are still usable: a read refreshes a lapsed token first.
       expect(watched[0]!.lapsed).toBe(0);
       for (const w of watched) {
-        const read = await rivery.getConnection(w.id, '?include_credentials=true');
+        const read = await inProcess.rivery.getConnection(w.id, '?include_credentials=true');
         expect(read.status).toBe(200);
         expect(await providerControl(w.provider).introspect(read.body.credentials.access_token)).toBe(true);
         expect((await storedCredentials(clients.store, w.id))!.access_token).toBe(read.body.credentials.access_token);

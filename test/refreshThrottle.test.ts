@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectionWorkflowId } from '../lib/temporal/names.js';
 import { connectInBrowser } from './support/connectInBrowser.js';
-import { startInProcessService } from './support/inProcessService.js';
+import { useInProcessService } from './support/inProcessService.js';
 import { providerControl } from './support/providerControl.js';
-import { RiveryClient } from './support/RiveryClient.js';
-import { newAccount } from './support/testStack.js';
 import { useStackClients } from './support/useStackClients.js';
 import { waitUntil } from './support/waitUntil.js';
 
@@ -18,13 +16,7 @@ const THROTTLE = {
   CONNECTFLOW_REFRESH_THROTTLE_COOLDOWN_SECONDS: '15',
 };
 
-let service: Awaited<ReturnType<typeof startInProcessService>>;
-let rivery: RiveryClient;
-beforeAll(async () => {
-  service = await startInProcessService(THROTTLE);
-  rivery = new RiveryClient(service.url, (await newAccount(clients.store)).token);
-});
-afterAll(async () => service?.close());
+const inProcess = useInProcessService(() => clients.store, THROTTLE);
 
 describe('the refresh throttle, a last line of defence behind the plan', () => {
   it(
@@ -33,7 +25,7 @@ describe('the refresh throttle, a last line of defence behind the plan', () => {
     async () => {
       const provider = providerControl('expired_tokens');
       const before = await provider.refreshCalls(); // read first: the first refresh comes 1 s after the exchange
-      const id = await connectInBrowser(rivery, clients.browser, 'expired_tokens');
+      const id = await connectInBrowser(inProcess.rivery, clients.browser, 'expired_tokens');
       const event = await waitUntil('the throttle event', () =>
         clients.store.events
           .findOne({ connectionId: id, type: 'connection.refresh_throttled' })
@@ -59,7 +51,7 @@ describe('the refresh throttle, a last line of defence behind the plan', () => {
         30_000,
       );
       expect(plannedDuringPause).toBe(0);
-      const onDemand = await rivery.request('POST', `/api/connections/${id}/refresh`);
+      const onDemand = await inProcess.rivery.request('POST', `/api/connections/${id}/refresh`);
       expect(onDemand.status).toBe(200);
       const afterOnDemand = await provider.refreshCalls();
       expect(afterOnDemand - before).toBe(6);

@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectInBrowser } from './support/connectInBrowser.js';
-import { startInProcessService } from './support/inProcessService.js';
+import { useInProcessService } from './support/inProcessService.js';
 import { providerControl } from './support/providerControl.js';
-import { RiveryClient } from './support/RiveryClient.js';
-import { newAccount } from './support/testStack.js';
 import { useStackClients } from './support/useStackClients.js';
 import { waitUntil } from './support/waitUntil.js';
 
@@ -14,19 +12,13 @@ const clients = useStackClients();
 const CURRENT = { CONNECTFLOW_REFRESH_MIN_INTERVAL_SECONDS: '1', CONNECTFLOW_REFRESH_THROTTLE_LIMIT: '1000' };
 const AT_START = { CONNECTFLOW_REFRESH_MIN_INTERVAL_SECONDS: '600' };
 
-let service: Awaited<ReturnType<typeof startInProcessService>>;
-let rivery: RiveryClient;
-beforeAll(async () => {
-  service = await startInProcessService(CURRENT, AT_START);
-  rivery = new RiveryClient(service.url, (await newAccount(clients.store)).token);
-});
-afterAll(async () => service?.close());
+const inProcess = useInProcessService(() => clients.store, CURRENT, AT_START);
 
 describe('refresh timing is read, not frozen', () => {
   it("a running connection plans with the worker's current timing, not the one its workflow was started with", async () => {
     const provider = providerControl('retimed');
     const before = await provider.refreshCalls();
-    await connectInBrowser(rivery, clients.browser, 'retimed');
+    await connectInBrowser(inProcess.rivery, clients.browser, 'retimed');
     // Tokens the provider says are already expired: paced only by the minimum interval.
     await waitUntil(
       'three refreshes at the current pace',

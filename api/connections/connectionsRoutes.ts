@@ -5,6 +5,7 @@ import type { ApiContext } from '../ApiContext.js';
 import { assertRedirectAllowed } from '../account/assertRedirectAllowed.js';
 import { callerOf, hasScope, requireScope } from '../auth/authenticate.js';
 import { HttpError } from '../errors/HttpError.js';
+import { tokenIssuedAt } from '../../lib/store/tokenClock.js';
 import { isRefreshDue } from '../../workflows/planRefresh.js';
 import { refreshTiming } from '../../lib/config.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
@@ -90,7 +91,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
         doc.tokenExpiresAt !== null &&
         isRefreshDue(
           {
-            issuedAtMs: (doc.lastRefreshedAt ?? doc.lastAuthorizedAt).getTime(),
+            issuedAtMs: tokenIssuedAt(doc).getTime(),
             expiresAtMs: doc.tokenExpiresAt.getTime(),
           },
           timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.connectionType)),

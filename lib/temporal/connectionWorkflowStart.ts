@@ -1,6 +1,6 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { RefreshTiming } from '../config.js';
-import { tokenClockOf } from '../../activities/exchangeCodeAndSave.js';
+import { tokenClockOf } from '../store/tokenClock.js';
 import type { ConnectionDoc, ConnectionStatus } from '../store/documents.js';
 import type { ConnectionWorkflowInput } from '../../workflows/connectionMessages.js';
 import type { connectionWorkflow } from '../../workflows/connectionWorkflow.js';

@@ -5,8 +5,11 @@ import { loadCatalog } from '../../lib/providers/catalog.js';
 import { openStore } from '../../lib/store/openStore.js';
 import { EncryptionCodec } from '../../lib/temporal/encryptionCodec.js';
 import { bundleWorkflowsInChild } from '../../worker/bundleWorkflows.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { Store } from '../../lib/store/openStore.js';
 import { startInProcessApi } from './inProcessApi.js';
-import { connectTestTemporal, keyRing, stack } from './testStack.js';
+import { RiveryClient } from './RiveryClient.js';
+import { connectTestTemporal, keyRing, newAccount, stack } from './testStack.js';
 
 /**
  * An API and a worker in this test's process, on the stack's Temporal and MongoDB but on a task queue
@@ -52,4 +55,22 @@ export async function startInProcessService(env: Record<string, string>, apiEnv:
       await store.close();
     },
   };
+}
+
+/**
+ * For one test file: an in-process service with these settings (see startInProcessService) and a
+ * Rivery client of a fresh account on it, ready once the file's beforeAll has run; closed after it.
+ */
+export function useInProcessService(
+  store: () => Store,
+  env: Record<string, string>,
+  apiEnv: Record<string, string> = {},
+) {
+  const use = {} as { service: Awaited<ReturnType<typeof startInProcessService>>; rivery: RiveryClient };
+  beforeAll(async () => {
+    use.service = await startInProcessService(env, apiEnv);
+    use.rivery = new RiveryClient(use.service.url, (await newAccount(store())).token);
+  });
+  afterAll(async () => use.service?.close());
+  return use;
 }
