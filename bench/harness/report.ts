@@ -1,6 +1,6 @@
 import type { ContenderName } from './benchStack.js';
-import type { FlowLevelResult } from './parts/flows.js';
-import { flowLevel, type BenchResults } from './runBench.js';
+import { flowLevel, type FlowLevelResult } from '../parts/flows.js';
+import type { BenchResults } from './runBench.js';
 import { ratio } from './stats.js';
 
 type Cell = string | number | undefined;

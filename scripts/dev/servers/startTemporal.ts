@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { startChild, untilReadyOrExit, type ManagedChild } from './childProcess.js';
-import { SEARCH_ATTRIBUTE_NAMES } from '../../lib/temporal/names.js';
+import { SEARCH_ATTRIBUTE_NAMES } from '../../../lib/temporal/names.js';
 import { waitFor } from './waitFor.js';
 
 export interface StartTemporalOptions {

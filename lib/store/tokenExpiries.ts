@@ -1,5 +1,5 @@
 import type { TokenEndpointResponse } from 'oauth4webapi';
-import type { ProviderEntry } from '../lib/providers/catalog.js';
+import type { ProviderEntry } from '../providers/catalog.js';
 
 /**
  * When the tokens of a token response lapse. The access token: `expires_in`, else unknown (null).

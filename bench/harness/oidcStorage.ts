@@ -1,5 +1,5 @@
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
-import type { DemoProvider } from '../scripts/demoProvider/createDemoProvider.js';
+import type { DemoProvider } from '../../scripts/dev/demoProvider/createDemoProvider.js';
 
 /**
  * oidc-provider's own in-memory adapter over a store without eviction. Its default store is an LRU

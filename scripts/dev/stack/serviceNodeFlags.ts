@@ -1,5 +1,3 @@
-import type { ServiceName } from './compileServices.js';
-
 /**
  * The `node` flags each service runs with (Dockerfile and docker-compose.yml spell the same).
  *
@@ -14,7 +12,10 @@ import type { ServiceName } from './compileServices.js';
  * A worker whose live heap did reach the cap would exit (out of memory) and Temporal would hand its
  * work to another worker; raise the cap for workloads with more in flight.
  */
-export const SERVICE_NODE_FLAGS: Record<ServiceName, readonly string[]> = {
+export const SERVICE_NODE_FLAGS = {
   worker: ['--enable-source-maps', '--max-old-space-size=384', '--max-semi-space-size=16'],
   api: ['--enable-source-maps'],
-};
+} as const satisfies Record<string, readonly string[]>;
+
+/** The long-running processes, each run as `.build/<name>.js` (written by scripts/build.ts). */
+export type ServiceName = keyof typeof SERVICE_NODE_FLAGS;

@@ -5,11 +5,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CatalogFile } from '../lib/providers/catalogFileSchema.js';
-import { loadCatalogFiles } from '../lib/providers/loadCatalogFiles.js';
+import type { CatalogFile } from '../../lib/providers/catalogFileSchema.js';
+import { loadCatalogFiles } from '../../lib/providers/loadCatalogFiles.js';
 
-export const CATALOG_DIR = fileURLToPath(new URL('../catalog/', import.meta.url));
-export const PROVIDERS_DOC = fileURLToPath(new URL('../docs/providers.md', import.meta.url));
+export const CATALOG_DIR = fileURLToPath(new URL('../../catalog/', import.meta.url));
+export const PROVIDERS_DOC = fileURLToPath(new URL('../../docs/providers.md', import.meta.url));
 
 const code = (s: string) => '`' + s.replace(/`/g, "'") + '`';
 /** One line of plain text: no newlines, and no characters that would start Markdown markup mid-line. */

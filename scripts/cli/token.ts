@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config.js';
-import { createApiToken, createOperatorToken, parseScopes, revokeApiToken } from '../lib/store/createApiToken.js';
-import { openStore } from '../lib/store/openStore.js';
+import { loadConfig } from '../../lib/config.js';
+import { createApiToken, createOperatorToken, parseScopes, revokeApiToken } from '../../lib/store/createApiToken.js';
+import { openStore } from '../../lib/store/openStore.js';
 
 const usage = `usage: npm run token -- create --account <accountId> --scopes connection:read,connection:edit[,account:admin] [--name <name>]
        npm run token -- create --operator [--name <name>]   (decodes any account's payloads at /codec)

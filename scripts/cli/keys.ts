@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config.js';
-import { generateKeySpec, loadKeyRing } from '../lib/crypto/keyRing.js';
-import { reencryptStoredSecrets } from '../lib/crypto/reencryptStoredSecrets.js';
-import { openStore } from '../lib/store/openStore.js';
+import { loadConfig } from '../../lib/config.js';
+import { generateKeySpec, loadKeyRing } from '../../lib/crypto/keyRing.js';
+import { reencryptStoredSecrets } from '../../lib/crypto/reencryptStoredSecrets.js';
+import { openStore } from '../../lib/store/openStore.js';
 
 const usage = `usage: npm run keys -- generate --id <keyId>      prints a new key for CONNECTFLOW_ENCRYPTION_KEYS
        npm run keys -- rotate                       re-encrypts every stored secret under the newest key

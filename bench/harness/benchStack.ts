@@ -2,25 +2,25 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { loadConfig, type Config } from '../lib/config.js';
-import { generateKeySpec, parseKeyRing, type KeyRing } from '../lib/crypto/keyRing.js';
-import { loadCatalog, type ProviderEntry } from '../lib/providers/catalog.js';
-import { createApiToken } from '../lib/store/createApiToken.js';
-import { openStore, type Store } from '../lib/store/openStore.js';
-import { connectTemporalClient } from '../lib/temporal/connectTemporalClient.js';
-import { createDemoProvider, type DemoProvider } from '../scripts/demoProvider/createDemoProvider.js';
-import { startChild, type ManagedChild } from '../scripts/servers/childProcess.js';
-import { freePort } from '../scripts/servers/freePort.js';
-import { waitFor } from '../scripts/servers/waitFor.js';
-import { startStack, type Stack } from '../scripts/stack/startStack.js';
-import { BARE_CONFIG_ENV, type BareConfig } from './bareTemporal/config.js';
-import { DIRECT_CONFIG_ENV, type DirectConfig } from './baseline/config.js';
+import { loadConfig, type Config } from '../../lib/config.js';
+import { generateKeySpec, parseKeyRing, type KeyRing } from '../../lib/crypto/keyRing.js';
+import { loadCatalog, type ProviderEntry } from '../../lib/providers/catalog.js';
+import { createApiToken } from '../../lib/store/createApiToken.js';
+import { openStore, type Store } from '../../lib/store/openStore.js';
+import { connectTemporalClient } from '../../lib/temporal/connectTemporalClient.js';
+import { createDemoProvider, type DemoProvider } from '../../scripts/dev/demoProvider/createDemoProvider.js';
+import { startChild, type ManagedChild } from '../../scripts/dev/servers/childProcess.js';
+import { freePort } from '../../scripts/dev/servers/freePort.js';
+import { waitFor } from '../../scripts/dev/servers/waitFor.js';
+import { startStack, type Stack } from '../../scripts/dev/stack/startStack.js';
+import { BARE_CONFIG_ENV, type BareConfig } from '../contenders/bareTemporal/config.js';
+import { DIRECT_CONFIG_ENV, type DirectConfig } from '../contenders/direct/config.js';
 import { unboundedOidcAdapter } from './oidcStorage.js';
 import { serverPids } from './procStats.js';
 import type { BenchSizes } from './sizes.js';
-import { waitForPoller } from '../scripts/servers/waitForPoller.js';
+import { waitForPoller } from '../../scripts/dev/servers/waitForPoller.js';
 
-const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 export type ContenderName = 'direct' | 'bare-temporal' | 'connectflow';
 
@@ -214,7 +214,11 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       redirectUri: `${directUrl}/oauth2/callback`,
       encryptionKeys: keys,
     };
-    const direct = spawnTsx('bench-direct', 'bench/baseline/main.ts', childEnv(DIRECT_CONFIG_ENV, directConfig));
+    const direct = spawnTsx(
+      'bench-direct',
+      'bench/contenders/direct/main.ts',
+      childEnv(DIRECT_CONFIG_ENV, directConfig),
+    );
 
     // bare Temporal: Fastify app + worker on its own task queue, two processes (as connectflow's API and worker)
     const barePort = await freePort();
@@ -232,10 +236,14 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     };
     const bareWorker = spawnTsx(
       'bench-bare-worker',
-      'bench/bareTemporal/workerMain.ts',
+      'bench/contenders/bareTemporal/workerMain.ts',
       childEnv(BARE_CONFIG_ENV, bareConfig),
     );
-    const bareApp = spawnTsx('bench-bare-app', 'bench/bareTemporal/appMain.ts', childEnv(BARE_CONFIG_ENV, bareConfig));
+    const bareApp = spawnTsx(
+      'bench-bare-app',
+      'bench/contenders/bareTemporal/appMain.ts',
+      childEnv(BARE_CONFIG_ENV, bareConfig),
+    );
 
     const healthy = (what: string, url: string, child: ManagedChild) =>
       Promise.race([
@@ -267,7 +275,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         exchangesCode: true,
         provider: directProvider.provider,
         wiring:
-          'bench/baseline: one Fastify process, no Temporal; state + PKCE verifier in a MongoDB collection, oauth4webapi ' +
+          'bench/contenders/direct: one Fastify process, no Temporal; state + PKCE verifier in a MongoDB collection, oauth4webapi ' +
           "exchanges the code at its own oidc-provider instance (same options as connectflow's, client bench-direct, " +
           `redirect ${directUrl}/oauth2/callback), tokens stored AES-GCM encrypted; fixed Bearer token compared in memory`,
       },
@@ -279,7 +287,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         exchangesCode: false,
         provider: bareProvider.provider,
         wiring:
-          'bench/bareTemporal: Fastify app + worker processes on task queue ' +
+          'bench/contenders/bareTemporal: Fastify app + worker processes on task queue ' +
           `${bareConfig.taskQueue}; update-with-start -> no-op authorize activity -> callback update -> no-op exchange ` +
           'activity (NO provider call, no MongoDB, no codec); the driver still signs in at its own oidc-provider instance ' +
           `(client bench-bare, redirect ${bareUrl}/oauth2/callback); credentials = the workflow's close event`,

@@ -18,7 +18,7 @@ const execFileAsync = promisify(execFile);
 type Log = (line: string) => void;
 
 /** Wrapper Go module whose go.mod/go.sum pin (and verify) the FerretDB module. */
-const FERRETDB_TOOL_MODULE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../tools/ferretdb');
+const FERRETDB_TOOL_MODULE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../tools/ferretdb');
 
 interface Tool {
   label: string;

@@ -1,10 +1,11 @@
 import { cpus, totalmem } from 'node:os';
 import { COALESCE_TYPE, FLOW_TYPE, SCALE_TYPE, startBenchStack, type ContenderName } from './benchStack.js';
-import { runCoalescingPart, type CoalescingResult } from './parts/coalescing.js';
-import { runFlowsPart, type FlowLevelResult, type FlowsPartResult } from './parts/flows.js';
-import { retireConnections, runScalePart, type ScalePartResult } from './parts/scale.js';
+import { runCoalescingPart, type CoalescingResult } from '../parts/coalescing.js';
+import { runFlowsPart, type FlowsPartResult } from '../parts/flows.js';
+import { retireConnections, runScalePart, type ScalePartResult } from '../parts/scale.js';
+import { checkTargets, type TargetCheck } from '../targets.js';
 import type { BenchSizes } from './sizes.js';
-import { ratio, round } from './stats.js';
+import { round } from './stats.js';
 
 export type BenchPart = 'flows' | 'coalescing' | 'scale';
 
@@ -20,12 +21,6 @@ export interface RunBenchOptions {
   /** at the end, end every workflow the bench started and drop its databases (for reused servers) */
   cleanUp?: boolean;
   log?: (line: string) => void;
-}
-
-export interface TargetCheck {
-  target: string;
-  measured: string;
-  met: boolean;
 }
 
 export interface BenchResults {
@@ -135,72 +130,4 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
   results.targets = checkTargets(results, sizes);
   results.wallSeconds = round((Date.now() - started) / 1000, 1);
   return results;
-}
-
-export function flowLevel(
-  flows: FlowsPartResult | undefined,
-  name: ContenderName,
-  concurrency: number,
-): FlowLevelResult | undefined {
-  return flows?.levels.find((l) => l.contender === name && l.concurrency === concurrency);
-}
-
-function checkTargets(results: BenchResults, sizes: BenchSizes): TargetCheck[] {
-  const checks: TargetCheck[] = [];
-  const { flows, coalescing, scale } = results;
-  if (flows) {
-    const c = sizes.flows.targetConcurrency;
-    const [cf, direct] = (['connectflow', 'direct'] as const).map((n) => flowLevel(flows, n, c));
-    const p99 = ratio(cf?.total.p99, direct?.total.p99);
-    checks.push({
-      target: `whole-flow p99 <= 2x direct at concurrency ${c}`,
-      measured: `${cf?.total.p99} ms vs ${direct?.total.p99} ms = ${p99}x`,
-      met: p99 <= 2,
-    });
-    const tput = ratio(cf?.flowsPerSecond, direct?.flowsPerSecond);
-    checks.push({
-      target: `throughput >= 0.5x direct at concurrency ${c}`,
-      measured: `${cf?.flowsPerSecond}/s vs ${direct?.flowsPerSecond}/s = ${tput}x`,
-      met: tput >= 0.5,
-    });
-    for (const level of sizes.flows.concurrency.filter((l) => l > 1)) {
-      const [cfL, bareL] = [flowLevel(flows, 'connectflow', level), flowLevel(flows, 'bare-temporal', level)];
-      const r = ratio(cfL?.flowsPerSecond, bareL?.flowsPerSecond);
-      checks.push({
-        target: `throughput >= 0.8x bare-Temporal at concurrency ${level}`,
-        measured: `${cfL?.flowsPerSecond}/s vs ${bareL?.flowsPerSecond}/s = ${r}x`,
-        met: r >= 0.8,
-      });
-    }
-  }
-  if (coalescing) {
-    checks.push({
-      target: `coalescing: ${coalescing.requests} concurrent refreshes make exactly 1 token-endpoint call`,
-      measured: `${coalescing.tokenEndpointCalls} call(s), ${coalescing.answered200}/${coalescing.requests} answered 200, ${coalescing.distinctAccessTokens} distinct token(s)`,
-      met:
-        coalescing.tokenEndpointCalls === 1 &&
-        coalescing.answered200 === coalescing.requests &&
-        coalescing.distinctAccessTokens === 1,
-    });
-    checks.push({
-      target: 'coalescing: p99 <= one provider round trip + 100 ms',
-      measured: `p99 ${coalescing.latency.p99} ms vs round trip ${coalescing.providerRoundTrip.p50} ms + 100`,
-      met: coalescing.latency.p99 <= coalescing.providerRoundTrip.p50 + 100,
-    });
-  }
-  const last = scale?.phases.at(-1);
-  if (last) {
-    const rss = last.rssMiB.worker?.peakMiB;
-    checks.push({
-      target: `${last.activeConnections} connections: worker RSS <= 512 MB`,
-      measured: `peak ${rss} MiB (end ${last.rssMiB.worker?.lastMiB} MiB)`,
-      met: rss !== undefined && rss <= 512,
-    });
-    checks.push({
-      target: `${last.activeConnections} connections: refresh lag p99 <= 5 s`,
-      measured: `p99 ${last.lagSeconds.p99} s (p50 ${last.lagSeconds.p50} s), ${last.notRefreshed} not refreshed, ${last.needsReauth} needs_reauth`,
-      met: last.lagSeconds.p99 <= 5 && last.notRefreshed === 0 && last.needsReauth === 0,
-    });
-  }
-  return checks;
 }

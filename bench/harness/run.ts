@@ -41,7 +41,7 @@ try {
 }
 console.log(formatReport(results));
 
-const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 // A run of some parts or other sizes gets its own name, so it never overwrites the day's full run.
 const variant = [

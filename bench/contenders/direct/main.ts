@@ -3,7 +3,7 @@ import { MongoClient } from 'mongodb';
 import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
 import { NewRequest, contenderApp } from '../contenderApp.js';
-import { parseKeyRing } from '../../lib/crypto/keyRing.js';
+import { parseKeyRing } from '../../../lib/crypto/keyRing.js';
 import { readDirectConfig } from './config.js';
 
 /**

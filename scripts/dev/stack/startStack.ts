@@ -14,11 +14,11 @@ import { startFerretDb } from '../servers/startFerretDb.js';
 import { startTemporal } from '../servers/startTemporal.js';
 import { waitFor } from '../servers/waitFor.js';
 import { waitForPoller } from '../servers/waitForPoller.js';
-import { compileServices, type ServiceName } from './compileServices.js';
-import { SERVICE_NODE_FLAGS } from './serviceNodeFlags.js';
-import { SEARCH_ATTRIBUTE_NAMES } from '../../lib/temporal/names.js';
+import { buildInChild } from './buildInChild.js';
+import { SERVICE_NODE_FLAGS, type ServiceName } from './serviceNodeFlags.js';
+import { SEARCH_ATTRIBUTE_NAMES } from '../../../lib/temporal/names.js';
 
-const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
 export interface StackOptions {
   /** Where Temporal's SQLite file, FerretDB's files and logs live. */
@@ -69,7 +69,8 @@ export interface Stack {
 /**
  * Brings up everything connectflow needs on this machine: Temporal dev server and FerretDB (built
  * once from pinned Go modules) unless TEMPORAL_ADDRESS / MONGODB_URI name external servers, the
- * demo OAuth2 provider, the worker and the API. Used by `npm start`, the test suite and the bench.
+ * demo OAuth2 provider, the worker and the API (as `npm run build` makes them from the current
+ * sources, the build running while the servers start). Used by `npm start`, the test suite and the bench.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -82,6 +83,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const externalTemporal = process.env.TEMPORAL_ADDRESS;
   const externalMongo = process.env.MONGODB_URI;
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+  const built = buildInChild(repoRoot);
+  built.catch(() => undefined); // awaited before the services start
   const tools = await ensureTools({ temporal: !externalTemporal, ferretdb: !externalMongo }, log);
   const apiPort = await port('api');
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -183,9 +186,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...providerEnv,
       ...options.env,
     };
-    const compiled = await compileServices(repoRoot);
+    await built;
     const service = (name: string, entry: ServiceName, env: NodeJS.ProcessEnv = appEnv) =>
-      startChild(name, process.execPath, [...SERVICE_NODE_FLAGS[entry], compiled[entry]], {
+      startChild(name, process.execPath, [...SERVICE_NODE_FLAGS[entry], join(repoRoot, '.build', `${entry}.js`)], {
         env,
         cwd: repoRoot,
         logFile: logFile(name),

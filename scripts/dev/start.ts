@@ -1,8 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig } from '../lib/config.js';
-import { createApiToken, createOperatorToken } from '../lib/store/createApiToken.js';
-import { openStore } from '../lib/store/openStore.js';
+import { loadConfig } from '../../lib/config.js';
+import { createApiToken, createOperatorToken } from '../../lib/store/createApiToken.js';
+import { openStore } from '../../lib/store/openStore.js';
 import { startStack } from './stack/startStack.js';
 
 /**
