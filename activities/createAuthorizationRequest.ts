@@ -44,7 +44,7 @@ export async function createAuthorizationRequest(
     stateHash: secretHash(state),
     accountId: input.accountId,
     connectionId: input.connectionId,
-    datasourceId: input.provider,
+    provider: input.provider,
     status: 'pending',
     codeVerifier: ctx.keyRing.encrypt(Buffer.from(codeVerifier), requestId),
     redirectUrl: input.redirectUrl,

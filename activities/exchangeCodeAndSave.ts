@@ -55,11 +55,11 @@ const finalFailure = (details: ProviderErrorDetails): ApplicationFailure =>
 
 const summary = (
   ctx: ActivityContext,
-  doc: Pick<ConnectionDoc, '_id' | 'connectionType'> & Parameters<typeof tokenClockOf>[0],
+  doc: Pick<ConnectionDoc, '_id' | 'provider'> & Parameters<typeof tokenClockOf>[0],
 ): SavedConnection => ({
   connectionId: doc._id,
   clock: tokenClockOf(doc),
-  timing: timingForProvider(ctx.timing, ctx.catalog.get(doc.connectionType)),
+  timing: timingForProvider(ctx.timing, ctx.catalog.get(doc.provider)),
 });
 
 /**
@@ -102,7 +102,7 @@ export async function exchangeCodeAndSave(
     throw finalFailure(INTERRUPTED);
   }
 
-  const { entry, as, client, clientAuth } = await providerForActivity(ctx, request.datasourceId);
+  const { entry, as, client, clientAuth } = await providerForActivity(ctx, request.provider);
   const { tokens, lifetimeProblem } = await requestTokens(
     ctx,
     request,
@@ -127,7 +127,7 @@ export async function exchangeCodeAndSave(
   );
   const doc = {
     accountId: request.accountId,
-    connectionType: request.datasourceId,
+    provider: request.provider,
     status: 'active' as const,
     credentials: ctx.keyRing.encryptJson(credentials, request.connectionId),
     scopes: tokens.scope ? tokens.scope.split(' ').filter(Boolean) : request.scopes,

@@ -81,7 +81,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
             request,
             reply,
             now,
-            { connected: true, connectionId: now.connectionId, provider: now.datasourceId },
+            { connected: true, connectionId: now.connectionId, provider: now.provider },
             page,
           );
         }

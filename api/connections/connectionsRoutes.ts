@@ -94,7 +94,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
             issuedAtMs: tokenIssuedAt(doc).getTime(),
             expiresAtMs: doc.tokenExpiresAt.getTime(),
           },
-          timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.connectionType)),
+          timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.provider)),
           Date.now(),
         );
       const fresh = due ? owned((await refreshNow(doc)).doc, caller.accountId) : doc;
@@ -185,8 +185,8 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
       const connectionId = body.credentials.connection_id;
       if (!connectionId) throw importNotSupported();
       const doc = await findOwned(callerOf(request).accountId, connectionId);
-      if (doc.connectionType !== body.connection_type) {
-        throw new HttpError(400, 'bad_request', `these credentials belong to connection_type "${doc.connectionType}"`);
+      if (doc.provider !== body.connection_type) {
+        throw new HttpError(400, 'bad_request', `these credentials belong to connection_type "${doc.provider}"`);
       }
       checkCredentials(doc, body.credentials);
       return saved(await rename(doc, body.connection_name));
@@ -207,11 +207,11 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     async (request) => {
       const { body } = request;
       const doc = await findOwned(callerOf(request).accountId, request.params.id);
-      if (body.connection_type !== undefined && body.connection_type !== doc.connectionType) {
+      if (body.connection_type !== undefined && body.connection_type !== doc.provider) {
         throw new HttpError(
           400,
           'bad_request',
-          `connection_type of a connection cannot change (it is "${doc.connectionType}")`,
+          `connection_type of a connection cannot change (it is "${doc.provider}")`,
         );
       }
       if (body.credentials) checkCredentials(doc, body.credentials);

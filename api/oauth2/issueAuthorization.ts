@@ -19,19 +19,19 @@ export async function issueAuthorization(
   body: z.infer<typeof NewOAuth2RequestBody>,
 ): Promise<IssuedAuthorization & { connectionId: string }> {
   const { accountId } = callerOf(request);
-  const provider = ctx.catalog.get(body.datasource_id);
-  if (!provider) {
+  const entry = ctx.catalog.get(body.datasource_id);
+  if (!entry) {
     throw new HttpError(
       400,
       'unknown_datasource',
       `unknown datasource_id "${body.datasource_id}"; GET /api/connection_types lists them`,
     );
   }
-  if (!providerClientCredentials(provider.id, ctx.env)) {
+  if (!providerClientCredentials(entry.id, ctx.env)) {
     throw new HttpError(
       422,
       'provider_not_configured',
-      `${provider.name} has no OAuth app configured here (${providerEnvPrefix(provider.id)}_CLIENT_ID/_CLIENT_SECRET)`,
+      `${entry.name} has no OAuth app configured here (${providerEnvPrefix(entry.id)}_CLIENT_ID/_CLIENT_SECRET)`,
     );
   }
   await assertRedirectAllowed(ctx.store, accountId, body.redirect_url);
@@ -39,10 +39,10 @@ export async function issueAuthorization(
     return await startConnectionFlow(
       ctx.temporal,
       ctx.config.TEMPORAL_TASK_QUEUE,
-      timingForProvider(refreshTiming(ctx.config), provider),
+      timingForProvider(refreshTiming(ctx.config), entry),
       {
         accountId,
-        provider: provider.id,
+        provider: entry.id,
         validitySeconds: body.validity_duration,
         scopes: body.scopes ?? null,
         redirectUrl: body.redirect_url ?? null,
@@ -52,10 +52,6 @@ export async function issueAuthorization(
   } catch (err) {
     if (dependencyUnavailable(err)) throw err;
     request.log.warn({ err }, 'could not issue an authorization request');
-    throw new HttpError(
-      502,
-      'provider_unavailable',
-      `could not prepare the authorization at ${provider.name}; try again`,
-    );
+    throw new HttpError(502, 'provider_unavailable', `could not prepare the authorization at ${entry.name}; try again`);
   }
 }

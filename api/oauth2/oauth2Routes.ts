@@ -92,12 +92,12 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       const connection = stored?.accountId === caller.accountId ? stored : null;
       if (!connection) throw new HttpError(410, 'deleted', 'the connection made by this request was deleted');
       const credentials = readCredentials(ctx.keyRing, connection);
-      const providerName = ctx.catalog.get(connection.connectionType)?.name ?? connection.connectionType;
+      const providerName = ctx.catalog.get(connection.provider)?.name ?? connection.provider;
       return {
         status: 200,
         message: `${providerName} connected successfully`,
         connection_id: connection._id,
-        datasource_id: connection.connectionType,
+        datasource_id: connection.provider,
         ...credentials,
         expires_at: connection.tokenExpiresAt?.toISOString() ?? null,
         ...connection.providerData,

@@ -86,7 +86,7 @@ export async function runScalePart(
   let creationRate = sizes.assumedCreationRate;
   const phases: ScalePhaseResult[] = [];
   for (const n of sizes.phases) {
-    await retireConnections(bench, { connectionType: SCALE_TYPE });
+    await retireConnections(bench, { provider: SCALE_TYPE });
     const phase = await runPhase(bench, sizes, n, n / rate, creationRate, log);
     creationRate = Math.max(1, phase.creationPerSecond * 0.8);
     phases.push(phase);
@@ -187,7 +187,7 @@ async function runPhase(
   for (;;) {
     const docs = await retrying('reading lastRefreshedAt', () =>
       store.connections
-        .find({ connectionType: SCALE_TYPE }, { projection: { _id: 1, lastRefreshedAt: 1, status: 1 } })
+        .find({ provider: SCALE_TYPE }, { projection: { _id: 1, lastRefreshedAt: 1, status: 1 } })
         .toArray(),
     );
     for (const doc of docs) {
@@ -302,7 +302,7 @@ function connectionDocuments(
   const connection: ConnectionDoc = {
     _id: connectionId,
     accountId: 'bench',
-    connectionType: SCALE_TYPE,
+    provider: SCALE_TYPE,
     name: `bench scale ${i}`,
     status: 'active',
     credentials: keyRing.encryptJson(credentials, connectionId),
@@ -322,7 +322,7 @@ function connectionDocuments(
     stateHash: secretHash(oauth.generateRandomState()),
     accountId: 'bench',
     connectionId,
-    datasourceId: SCALE_TYPE,
+    provider: SCALE_TYPE,
     status: 'completed',
     codeVerifier: keyRing.encrypt(Buffer.from(oauth.generateRandomCodeVerifier()), requestId),
     redirectUrl: null,
@@ -339,7 +339,7 @@ function connectionDocuments(
 /** Ends the workflows of the matching connections (terminate) and deletes their documents. */
 export async function retireConnections(
   bench: BenchStack,
-  filter: { connectionType?: string | { $in: string[] } },
+  filter: { provider?: string | { $in: string[] } },
 ): Promise<number> {
   const docs = await retrying('listing connections', () =>
     bench.store.connections.find(filter, { projection: { _id: 1 } }).toArray(),

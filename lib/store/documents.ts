@@ -6,7 +6,7 @@ export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 export interface ConnectionDoc {
   _id: string; // connectionId
   accountId: string;
-  connectionType: string;
+  provider: string;
   name: string;
   status: ConnectionStatus;
   /** envelope of StoredCredentials, associated data = connectionId */
@@ -49,7 +49,7 @@ export interface OAuthRequestDoc {
   stateHash: string;
   accountId: string;
   connectionId: string;
-  datasourceId: string;
+  provider: string;
   status: OAuthRequestStatus;
   /** envelope of the PKCE code verifier, associated data = _id */
   codeVerifier: string;
@@ -124,7 +124,7 @@ export type ConnectionEventType = (typeof CONNECTION_EVENT_TYPES)[number];
 export interface ConnectionEventDoc {
   connectionId: string;
   accountId: string;
-  connectionType: string;
+  provider: string;
   type: ConnectionEventType;
   details: Record<string, unknown>;
   at: Date;
