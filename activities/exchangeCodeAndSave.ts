@@ -72,17 +72,17 @@ const summary = (
  */
 export async function exchangeCodeAndSave(
   ctx: ActivityContext,
-  input: { requestId: string; callback: CallbackParameters },
+  input: { authorizationRequestId: string; callback: CallbackParameters },
 ): Promise<SavedConnection> {
   const { oauthRequests, connections } = ctx.store;
-  const request = await oauthRequests.findOne({ _id: input.requestId });
+  const request = await oauthRequests.findOne({ _id: input.authorizationRequestId });
   if (!request) throw ApplicationFailure.nonRetryable('authorization request not found', 'request_not_found');
 
   // Tokens are saved only after the request was claimed ('exchanging'): a first attempt (the request
   // still 'pending') has nothing saved to find; a retry looks for this request's saved connection.
   const firstAttempt = request.status === 'pending' || request.status === 'callback_received';
   const saved = firstAttempt ? null : await connections.findOne({ _id: request.connectionId });
-  if (saved && saved.requestId === request._id) {
+  if (saved && saved.authorizationRequestId === request._id) {
     await markCompleted(ctx, request._id);
     return summary(ctx, saved);
   }
@@ -135,7 +135,7 @@ export async function exchangeCodeAndSave(
     lastAuthorizedAt: now,
     providerData,
     apiBaseUri: entry.apiBaseUri ?? null,
-    requestId: request._id,
+    authorizationRequestId: request._id,
     updatedAt: now,
   };
   await setById(
@@ -226,8 +226,8 @@ async function requestTokens(
   }
 }
 
-async function markCompleted(ctx: ActivityContext, requestId: string): Promise<void> {
-  await setById(ctx.store.oauthRequests, requestId, {
+async function markCompleted(ctx: ActivityContext, authorizationRequestId: string): Promise<void> {
+  await setById(ctx.store.oauthRequests, authorizationRequestId, {
     $set: { status: 'completed', error: null, updatedAt: new Date() },
   });
 }

@@ -48,7 +48,7 @@ describe('key rotation', () => {
         lastRefreshedAt: null,
         providerData: {},
         apiBaseUri: null,
-        requestId: `req-${i}`,
+        authorizationRequestId: `req-${i}`,
         adoptedAt: null,
         createdAt: now,
         updatedAt: now,

@@ -16,7 +16,6 @@ import {
   ConnectionView,
   ConnectionWithCredentials,
   GetConnectionQuery,
-  IssuedReauthorization,
   ListConnectionsQuery,
   ReauthorizeBody,
   ReplaceConnectionBody,
@@ -28,6 +27,8 @@ import { connectionAccess, importNotSupported } from './connectionAccess.js';
 import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
 import { errorResponses, noBody } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
+import { IssuedRequest, issuedRequestView } from '../oauth2/oauth2Schemas.js';
+import { newPullId } from '../../lib/store/pullId.js';
 
 /** Connections of the calling account: list, read, save (adopt the flow's connection) and replace. */
 export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
@@ -136,20 +137,22 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
         ...operation('A new auth_uri for the same connection', 'connection:edit'),
         params: ConnectionIdParams,
         body: ReauthorizeBody,
-        response: { 200: IssuedReauthorization, ...errors, ...errorResponses({ 409: 'being deleted' }) },
+        response: { 200: IssuedRequest, ...errors, ...errorResponses({ 409: 'being deleted' }) },
       },
     },
     async (request) => {
       const { body } = request;
       const doc = await findOwned(callerOf(request).accountId, request.params.id);
       await assertRedirectAllowed(ctx.store, doc.accountId, body.redirect_url);
+      const { pullId, authorizationRequestId } = newPullId();
       const issued = await updateConnectionWorkflow(ctx, doc, reauthorizeUpdate, {
+        authorizationRequestId,
         validitySeconds: body.validity_duration,
         redirectUrl: body.redirect_url ?? null,
         scopes: body.scopes ?? null,
         connectionName: null,
       });
-      return { pull_id: issued.pullId, auth_uri: issued.authUri, expires_at: issued.expiresAt };
+      return issuedRequestView({ pullId, ...issued });
     },
   );
 

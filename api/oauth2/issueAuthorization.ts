@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { IssuedAuthorization } from '../../activities/createAuthorizationRequest.js';
 import { refreshTiming } from '../../lib/config.js';
 import { providerClientCredentials, providerEnvPrefix } from '../../lib/providers/providerClientCredentials.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
@@ -10,14 +9,14 @@ import { callerOf } from '../auth/authenticate.js';
 import { dependencyUnavailable } from '../errors/dependencyUnavailable.js';
 import { HttpError } from '../errors/HttpError.js';
 import type { NewOAuth2RequestBody } from './oauth2Schemas.js';
-import { startConnectionFlow } from './startConnectionFlow.js';
+import { startConnectionFlow, type NewAuthorization } from './startConnectionFlow.js';
 
 /** A new OAuth2 request of the calling account: checks the provider and redirect_url, starts the flow. */
 export async function issueAuthorization(
   ctx: ApiContext,
   request: FastifyRequest,
   body: z.infer<typeof NewOAuth2RequestBody>,
-): Promise<IssuedAuthorization & { connectionId: string }> {
+): Promise<NewAuthorization> {
   const { accountId } = callerOf(request);
   const entry = ctx.catalog.get(body.datasource_id);
   if (!entry) {

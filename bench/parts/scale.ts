@@ -4,10 +4,11 @@ import type { TokenEndpointResponse } from 'oauth4webapi';
 import * as oauth from 'oauth4webapi';
 import { tokenExpiries } from '../../activities/tokenExpiries.js';
 import { refreshTiming } from '../../lib/config.js';
-import { randomSecret, secretHash } from '../../lib/crypto/secretHash.js';
+import { secretHash } from '../../lib/crypto/secretHash.js';
 import { providerClientCredentials } from '../../lib/providers/providerClientCredentials.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
 import type { ConnectionDoc, OAuthRequestDoc, StoredCredentials } from '../../lib/store/documents.js';
+import { newPullId } from '../../lib/store/pullId.js';
 import { savedConnectionStartOptions } from '../../lib/temporal/connectionWorkflowStart.js';
 import { connectionWorkflowId } from '../../lib/temporal/names.js';
 import { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
@@ -290,7 +291,7 @@ function connectionDocuments(
 ): { connection: ConnectionDoc; request: OAuthRequestDoc } {
   const { keyRing } = bench;
   const connectionId = randomUUID();
-  const requestId = secretHash(randomSecret(32)); // the pull_id's hash
+  const { authorizationRequestId } = newPullId();
   const tokens = { ...minted } as unknown as TokenEndpointResponse;
   const credentials: StoredCredentials = {
     access_token: minted.access_token,
@@ -312,19 +313,19 @@ function connectionDocuments(
     lastRefreshedAt: null,
     providerData: {},
     apiBaseUri: entry.apiBaseUri ?? null,
-    requestId,
+    authorizationRequestId,
     adoptedAt: now,
     createdAt: now,
     updatedAt: now,
   };
   const request: OAuthRequestDoc = {
-    _id: requestId,
+    _id: authorizationRequestId,
     stateHash: secretHash(oauth.generateRandomState()),
     accountId: 'bench',
     connectionId,
     provider: SCALE_TYPE,
     status: 'completed',
-    codeVerifier: keyRing.encrypt(Buffer.from(oauth.generateRandomCodeVerifier()), requestId),
+    codeVerifier: keyRing.encrypt(Buffer.from(oauth.generateRandomCodeVerifier()), authorizationRequestId),
     redirectUrl: null,
     connectionName: null,
     scopes: minted.scope.split(' '),

@@ -18,8 +18,8 @@ export interface ConnectionDoc {
   lastRefreshedAt: Date | null;
   providerData: Record<string, unknown>;
   apiBaseUri: string | null;
-  /** the oauth_requests _id whose code produced these credentials */
-  requestId: string;
+  /** the authorization request whose code produced these credentials */
+  authorizationRequestId: string;
   adoptedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -45,7 +45,7 @@ export const OAUTH_REQUEST_STATUSES = [
 export type OAuthRequestStatus = (typeof OAUTH_REQUEST_STATUSES)[number];
 
 export interface OAuthRequestDoc {
-  _id: string; // secretHash(pull_id)
+  _id: string; // the authorization request id: secretHash(pull_id), see pullId.ts
   stateHash: string;
   accountId: string;
   connectionId: string;
@@ -94,7 +94,7 @@ export interface CodecSessionDoc {
  * findAndModify is not).
  */
 export interface CallbackClaimDoc {
-  _id: string; // the request's _id
+  _id: string; // the authorization request id
   /** secretHash of what the redirect carried (`code` / `error`), to recognise that same redirect re-sent */
   callbackHash: string;
   /** the API could not tell whether its delivery reached the workflow: that same redirect may be re-sent */
