@@ -13,7 +13,7 @@ type FirstFields = 'name' | 'lastRefreshedAt' | 'adoptedAt' | 'createdAt';
  * `firstFields` only when it is created.
  */
 export function authorizedConnection(
-  request: Pick<OAuthRequestDoc, '_id' | 'accountId' | 'connectionId' | 'datasourceId' | 'scopes' | 'connectionName'>,
+  request: Pick<OAuthRequestDoc, '_id' | 'accountId' | 'connectionId' | 'provider' | 'scopes' | 'connectionName'>,
   tokens: TokenEndpointResponse,
   provider: Pick<ProviderEntry, 'name' | 'apiBaseUri' | 'providerDataFields' | 'refreshTokenLifetimeSeconds'>,
   keyRing: KeyRing,
@@ -32,7 +32,7 @@ export function authorizedConnection(
   return {
     fields: {
       accountId: request.accountId,
-      connectionType: request.datasourceId,
+      provider: request.provider,
       status: 'active',
       credentials: keyRing.encryptJson(credentials, request.connectionId),
       scopes: tokens.scope ? tokens.scope.split(' ').filter(Boolean) : request.scopes,
@@ -40,7 +40,7 @@ export function authorizedConnection(
       lastAuthorizedAt: now,
       providerData,
       apiBaseUri: provider.apiBaseUri ?? null,
-      requestId: request._id,
+      authorizationRequestId: request._id,
       updatedAt: now,
     },
     firstFields: {
