@@ -34,6 +34,13 @@ export async function reencryptStoredSecrets(
       keyRing,
       (c) => onProgress('oauth_requests', c),
     ),
+    connect_pages: await reencryptField(
+      store.connectPages,
+      'authUri',
+      (doc) => String(doc._id),
+      keyRing,
+      (c) => onProgress('connect_pages', c),
+    ),
   };
 }
 

@@ -12,6 +12,8 @@ export const ProviderEntrySchema = z
     tokenEndpoint: z.url().optional(),
     revocationEndpoint: z.url().optional(),
     defaultScopes: z.array(z.string().min(1)),
+    /** What each scope lets the client do, in the words the connect page shows the end user. */
+    scopeDescriptions: z.record(z.string().min(1), z.string().min(1)).default({}),
     scopeSeparator: z.string().default(' '),
     extraAuthorizationParams: z.record(z.string(), z.string()).default({}),
     tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
@@ -38,6 +40,11 @@ const builtIn: z.input<typeof ProviderEntrySchema>[] = [
     tokenEndpoint: 'https://oauth2.googleapis.com/token',
     revocationEndpoint: 'https://oauth2.googleapis.com/revoke',
     defaultScopes: ['https://www.googleapis.com/auth/spreadsheets.readonly'],
+    scopeDescriptions: {
+      'https://www.googleapis.com/auth/spreadsheets.readonly': 'See all your Google Sheets spreadsheets',
+      'https://www.googleapis.com/auth/spreadsheets':
+        'See, edit, create and delete all your Google Sheets spreadsheets',
+    },
     extraAuthorizationParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
     tokenEndpointAuthMethod: 'client_secret_post',
     apiBaseUri: 'https://sheets.googleapis.com/v4',
@@ -50,6 +57,10 @@ const builtIn: z.input<typeof ProviderEntrySchema>[] = [
     tokenEndpoint: 'https://login.salesforce.com/services/oauth2/token',
     revocationEndpoint: 'https://login.salesforce.com/services/oauth2/revoke',
     defaultScopes: ['api', 'refresh_token'],
+    scopeDescriptions: {
+      api: 'Access and manage your Salesforce data through the API',
+      refresh_token: 'Keep access while you are away (until you revoke it)',
+    },
     tokenEndpointAuthMethod: 'client_secret_post',
     providerDataFields: ['instance_url', 'id'],
   },
@@ -61,6 +72,10 @@ const builtIn: z.input<typeof ProviderEntrySchema>[] = [
     tokenEndpoint: 'https://identity.xero.com/connect/token',
     revocationEndpoint: 'https://identity.xero.com/connect/revocation',
     defaultScopes: ['offline_access', 'accounting.transactions.read'],
+    scopeDescriptions: {
+      offline_access: 'Keep access while you are away (until you revoke it)',
+      'accounting.transactions.read': 'View your business transactions',
+    },
     refreshTokenLifetimeSeconds: 60 * 86_400,
     apiBaseUri: 'https://api.xero.com/api.xro/2.0',
   },
@@ -71,6 +86,7 @@ const builtIn: z.input<typeof ProviderEntrySchema>[] = [
     authorizationEndpoint: 'https://app.hubspot.com/oauth/authorize',
     tokenEndpoint: 'https://api.hubapi.com/oauth/v1/token',
     defaultScopes: ['crm.objects.contacts.read'],
+    scopeDescriptions: { 'crm.objects.contacts.read': 'View your contacts' },
     tokenEndpointAuthMethod: 'client_secret_post',
     apiBaseUri: 'https://api.hubapi.com',
   },
@@ -90,6 +106,11 @@ export function loadCatalog(env: NodeJS.ProcessEnv = process.env): Map<string, P
       oauth: true,
       issuer: demoIssuer,
       defaultScopes: ['read'],
+      scopeDescriptions: {
+        read: 'Read your demo data',
+        openid: 'Confirm who you are',
+        offline_access: 'Keep access while you are away (until you revoke it)',
+      },
       tokenEndpointAuthMethod: 'client_secret_basic',
       apiBaseUri: demoIssuer,
     });

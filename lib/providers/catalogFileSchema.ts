@@ -222,6 +222,8 @@ export const CatalogFileSchema = z
     issuer: templatedHttpsUrl.optional(),
     default_scopes: z.array(nonEmpty).refine((s) => new Set(s).size === s.length, 'default_scopes must not repeat'),
     scope_separator: z.string().min(1).optional(),
+    /** scope → what it lets the client do, as the connect page shows it to the end user */
+    scope_descriptions: z.record(nonEmpty, nonEmpty).optional(),
     connection_config: z
       .record(z.string().regex(TEMPLATE_NAME, 'must be a snake_case name'), ConnectionConfigFieldSchema)
       .optional(),

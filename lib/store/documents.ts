@@ -58,8 +58,21 @@ export interface OAuthRequestDoc {
   scopes: string[];
   expiresAt: Date;
   error: { error: string; error_description: string | null } | null;
+  /** the end user went on to the provider from the connect page: the callback answers with a page, not a 302 */
+  viaConnectPage?: boolean;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A connect page (`/connect/<id>`) of one authorization request. */
+export interface ConnectPageDoc {
+  _id: string; // secretHash(connect id), see connectPageId.ts
+  authorizationRequestId: string;
+  accountId: string;
+  /** envelope of the auth_uri (its state is a secret), associated data = _id */
+  authUri: string;
+  expiresAt: Date;
+  createdAt: Date;
 }
 
 /** `operator` (decoding Temporal payloads at /codec) belongs to no account and implies no other scope. */
@@ -104,7 +117,9 @@ export interface CallbackClaimDoc {
 
 export interface AccountDoc {
   _id: string; // accountId
-  /** origins (scheme://host[:port]) a request's redirect_url may point at */
+  /** shown to end users on the connect page (the account id when unset) */
+  name?: string;
+  /** origins (scheme://host[:port]) a request's redirect_url may point at, and the connect popup reports to */
   redirectOrigins: string[];
   createdAt: Date;
   updatedAt: Date;

@@ -5,6 +5,7 @@ import type {
   ApiTokenDoc,
   CallbackClaimDoc,
   CodecSessionDoc,
+  ConnectPageDoc,
   ConnectionDoc,
   ConnectionEventDoc,
   OAuthRequestDoc,
@@ -20,6 +21,7 @@ export interface Store {
   events: Collection<ConnectionEventDoc>;
   codecSessions: Collection<CodecSessionDoc>;
   accounts: Collection<AccountDoc>;
+  connectPages: Collection<ConnectPageDoc>;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     events: db.collection<ConnectionEventDoc>('events'),
     codecSessions: db.collection<CodecSessionDoc>('codec_sessions'),
     accounts: db.collection<AccountDoc>('accounts'),
+    connectPages: db.collection<ConnectPageDoc>('connect_pages'),
     close: () => client.close(),
   };
   await Promise.all([
