@@ -7,6 +7,7 @@ import { accountRoutes } from './account/accountRoutes.js';
 import { authenticate } from './auth/authenticate.js';
 import { codecRoutes } from './codec/codecRoutes.js';
 import { callbackRoutes } from './callback/callbackRoutes.js';
+import { connectPageRoutes } from './connect/connectPageRoutes.js';
 import { connectionsRoutes } from './connections/connectionsRoutes.js';
 import { connectionTypesRoutes } from './connectionTypes/connectionTypesRoutes.js';
 import { HttpError } from './errors/HttpError.js';
@@ -29,7 +30,7 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
-/** The Fastify app: the public callback, and everything else under /api behind a Bearer token. */
+/** The Fastify app: the public callback, connect page and popup helper, and everything else under /api behind a Bearer token. */
 export async function buildApp(
   ctx: ApiContext,
   options: { logger?: FastifyServerOptions['logger'] } = {},
@@ -52,6 +53,7 @@ export async function buildApp(
       ),
   });
   await app.register(callbackRoutes, ctx);
+  await app.register(connectPageRoutes, ctx);
   await app.register(codecRoutes, ctx);
   await app.register(
     async (api) => {

@@ -50,6 +50,9 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/api/account'],
   ['PUT', '/api/account'],
   ['GET', '/oauth2/callback'],
+  ['GET', '/connect/:id'],
+  ['POST', '/connect/:id'],
+  ['GET', '/connect.js'],
   ['POST', '/codec/decode'],
   ['POST', '/codec/session'],
   ['GET', '/api/no/such/route'],
@@ -71,6 +74,7 @@ const plausibleBody = fc.record(
     connection_name: fc.oneof(unicode, fc.integer(), fc.string({ maxLength: 300 })),
     credentials: fc.oneof(fc.dictionary(unicode, scalar), scalar, fc.record({ connection_id: unicode })),
     redirect_url: fc.oneof(fc.webUrl(), unicode, fc.constant('javascript:alert(1)')),
+    name: fc.oneof(unicode, fc.integer(), fc.string({ maxLength: 150 })),
     redirect_origins: fc.oneof(fc.array(fc.oneof(fc.webUrl(), unicode), { maxLength: 25 }), unicode),
     scopes: fc.oneof(fc.array(unicode, { maxLength: 60 }), unicode),
     payloads: fc.oneof(
@@ -195,7 +199,8 @@ describe('fuzzing every route', () => {
           500,
         );
         if (res.statusCode >= 400) {
-          const html = template === '/oauth2/callback' && !r.acceptJson;
+          const page = template === '/connect/:id' && String(res.headers['content-type']).startsWith('text/html');
+          const html = (template === '/oauth2/callback' && !r.acceptJson) || page;
           if (!html) {
             const body = res.json();
             expect(typeof body.error).toBe('string');

@@ -10,10 +10,21 @@ const Origin = z
   .max(300)
   .transform((u) => new URL(u).origin);
 
-const AccountBody = z.object({ redirect_origins: z.array(Origin).max(20) });
-const Account = z.object({ account_id: z.string(), redirect_origins: z.array(z.string()) });
+const AccountBody = z.object({
+  redirect_origins: z.array(Origin).max(20),
+  /** shown to end users on the connect page; left out, the page shows the account id */
+  name: z.string().trim().min(1).max(100).optional(),
+});
+const Account = z.object({
+  account_id: z.string(),
+  name: z.string().optional(),
+  redirect_origins: z.array(z.string()),
+});
 
-/** The calling account's settings: the origins its requests' redirect_url may point at. */
+/**
+ * The calling account's settings: its name as end users see it, and the origins its requests'
+ * redirect_url may point at (the connect popup reports its outcome only to these origins too).
+ */
 export const accountRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   const errors = errorResponses({ 401: 'no or unknown token', 403: 'missing scope' });
   app.get(
@@ -25,7 +36,7 @@ export const accountRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
     async (request) => {
       const { accountId } = callerOf(request);
       const account = await ctx.store.accounts.findOne({ _id: accountId });
-      return { account_id: accountId, redirect_origins: account?.redirectOrigins ?? [] };
+      return { account_id: accountId, name: account?.name, redirect_origins: account?.redirectOrigins ?? [] };
     },
   );
 
@@ -34,7 +45,7 @@ export const accountRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
     {
       preValidation: requireScope('account:admin'),
       schema: {
-        ...operation('Set the redirect_url allow-list', 'account:admin'),
+        ...operation('Set the account name and the redirect_url allow-list', 'account:admin'),
         body: AccountBody,
         response: { 200: Account, ...errors, ...errorResponses({ 400: 'bad input' }) },
       },
@@ -43,12 +54,18 @@ export const accountRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
       const { accountId } = callerOf(request);
       const now = new Date();
       const redirectOrigins = [...new Set(request.body.redirect_origins)];
+      const { name } = request.body;
+      // A PUT replaces the settings: a name left out is removed.
       await ctx.store.accounts.updateOne(
         { _id: accountId },
-        { $set: { redirectOrigins, updatedAt: now }, $setOnInsert: { createdAt: now } },
+        {
+          $set: { redirectOrigins, updatedAt: now, ...(name === undefined ? {} : { name }) },
+          ...(name === undefined ? { $unset: { name: '' as const } } : {}),
+          $setOnInsert: { createdAt: now },
+        },
         { upsert: true },
       );
-      return { account_id: accountId, redirect_origins: redirectOrigins };
+      return { account_id: accountId, name, redirect_origins: redirectOrigins };
     },
   );
 };

@@ -8,7 +8,7 @@ import type { OAuthRequestDoc } from '../../lib/store/documents.js';
 import { callbackUpdateId, connectionWorkflowId } from '../../lib/temporal/names.js';
 import { type CallbackDelivery, deliverCallbackUpdate, type FlowOutcome } from '../../workflows/connectionMessages.js';
 import type { ApiContext } from '../ApiContext.js';
-import { renderCallbackPage } from './renderCallbackPage.js';
+import { type ConnectHandBack, handBackUrl, renderCallbackPage } from './renderCallbackPage.js';
 import { CallbackQuery, CallbackResponses } from './callbackSchemas.js';
 import { operation } from '../schema/operation.js';
 import { authorizationRequestIdInState } from '../../lib/store/requestState.js';
@@ -40,8 +40,10 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
       },
     },
     async (request, reply) => {
+      // A flow begun on the connect page is answered with its result page (and its popup's opener told).
+      let handBack: ConnectHandBack | undefined;
       const page = (status: number, result: Record<string, unknown>) =>
-        renderCallbackPage(request, reply, status, result);
+        renderCallbackPage(request, reply, status, result, handBack);
       if (request.validationError) {
         return page(400, {
           connected: false,
@@ -65,6 +67,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
           message: 'this authorization response does not belong to any request',
         });
       }
+      if (found.viaConnectPage) handBack = await connectHandBack(ctx, found);
       if (found.status === 'expired' || found.expiresAt < new Date()) return expiredPage(page);
       // What this redirect carries, so a re-sent copy of it can be told from a different one.
       const callbackHash = secretHash(`${query.code ?? ''}\n${query.error ?? ''}`);
@@ -184,19 +187,24 @@ function finish(
   outcome: FlowOutcome,
   page: Page,
 ): FastifyReply {
-  if (oauthRequest.redirectUrl) {
-    const target = new URL(oauthRequest.redirectUrl);
-    if (outcome.connected) target.searchParams.set('connection_id', outcome.connectionId);
-    else {
-      target.searchParams.set('error', outcome.error);
-      if (outcome.error_description) target.searchParams.set('error_description', outcome.error_description);
-    }
-    return reply.code(302).header('cache-control', 'no-store').redirect(target.href);
+  const [status, result] = outcome.connected
+    ? [200, { connected: true, connection_id: outcome.connectionId, datasource_id: outcome.provider }]
+    : [422, { connected: false, error: outcome.error, error_description: outcome.error_description }];
+  // Without the connect page the browser is handed straight back; the connect page's result page has a button.
+  if (oauthRequest.redirectUrl && !oauthRequest.viaConnectPage) {
+    return reply.code(302).header('cache-control', 'no-store').redirect(handBackUrl(oauthRequest.redirectUrl, result));
   }
-  if (outcome.connected) {
-    return page(200, { connected: true, connection_id: outcome.connectionId, datasource_id: outcome.provider });
-  }
-  return page(422, { connected: false, error: outcome.error, error_description: outcome.error_description });
+  return page(status, result);
+}
+
+async function connectHandBack(ctx: ApiContext, oauthRequest: OAuthRequestDoc): Promise<ConnectHandBack> {
+  const account = await ctx.store.accounts.findOne({ _id: oauthRequest.accountId });
+  return {
+    providerName: ctx.catalog.get(oauthRequest.provider)?.name ?? oauthRequest.provider,
+    accountLabel: account?.name ?? `Account ${oauthRequest.accountId}`,
+    redirectUrl: oauthRequest.redirectUrl,
+    origins: account?.redirectOrigins ?? [],
+  };
 }
 
 /** By the request id the state carries (the `_id` fast path), then the full state's hash must match. */

@@ -29,6 +29,7 @@ import { errorResponses, noBody } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
 import { IssuedRequest, issuedRequestView } from '../oauth2/oauth2Schemas.js';
 import { newPullId } from '../../lib/store/pullId.js';
+import { openConnectPage } from '../connect/openConnectPage.js';
 
 /** Connections of the calling account: list, read, save (adopt the flow's connection) and replace. */
 export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
@@ -134,7 +135,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     {
       preValidation: requireScope('connection:edit'),
       schema: {
-        ...operation('A new auth_uri for the same connection', 'connection:edit'),
+        ...operation('A new auth_uri (and connect_uri) for the same connection', 'connection:edit'),
         params: ConnectionIdParams,
         body: ReauthorizeBody,
         response: { 200: IssuedRequest, ...errors, ...errorResponses({ 409: 'being deleted' }) },
@@ -152,7 +153,12 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
         scopes: body.scopes ?? null,
         connectionName: null,
       });
-      return issuedRequestView({ pullId, ...issued });
+      const connectUri = await openConnectPage(ctx.store, ctx.keyRing, ctx.config.PUBLIC_BASE_URL, {
+        authorizationRequestId,
+        accountId: doc.accountId,
+        ...issued,
+      });
+      return issuedRequestView({ pullId, connectUri, ...issued });
     },
   );
 

@@ -9,6 +9,7 @@ import { CredentialsRequestBody, IssuedRequest, issuedRequestView, NewOAuth2Requ
 import { issueAuthorization } from './issueAuthorization.js';
 import { errorResponses } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
+import { openConnectPage } from '../connect/openConnectPage.js';
 
 /**
  * The credentials and the provider's own fields, spread in last (a catalog may name any field), so
@@ -32,7 +33,7 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
     {
       preValidation: requireScope('connection:edit'),
       schema: {
-        ...operation('OAuth2 new credentials request: pull_id and auth_uri', 'connection:edit'),
+        ...operation('OAuth2 new credentials request: pull_id, auth_uri and connect_uri', 'connection:edit'),
         body: NewOAuth2RequestBody,
         response: {
           200: IssuedRequest,
@@ -40,7 +41,15 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
         },
       },
     },
-    async (request) => issuedRequestView(await issueAuthorization(ctx, request, request.body)),
+    async (request) => {
+      const issued = await issueAuthorization(ctx, request, request.body);
+      const connectUri = await openConnectPage(ctx.store, ctx.keyRing, ctx.config.PUBLIC_BASE_URL, {
+        authorizationRequestId: authorizationRequestIdOf(issued.pullId),
+        accountId: callerOf(request).accountId,
+        ...issued,
+      });
+      return issuedRequestView({ ...issued, connectUri });
+    },
   );
 
   app.post(

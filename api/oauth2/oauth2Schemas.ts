@@ -21,12 +21,23 @@ export const NewOAuth2RequestBody = z.object({
 });
 
 /** A new authorization request as its client gets it (POST /api/oauth2, POST .../reauthorize). */
-export const IssuedRequest = z.object({ pull_id: z.string(), auth_uri: z.string(), expires_at: z.string() });
+export const IssuedRequest = z.object({
+  pull_id: z.string(),
+  auth_uri: z.string().describe("the provider's authorization URL, to open directly"),
+  connect_uri: z.string().describe("connectflow's connect page for the end user, which leads to auth_uri"),
+  expires_at: z.string(),
+});
 
-/** The Rivery shape of an issued request: the pull_id the API minted, the auth_uri the workflow built. */
-export const issuedRequestView = (issued: { pullId: string; authUri: string; expiresAt: string }) => ({
+/** The Rivery shape of an issued request: the pull_id the API minted, the auth_uri the workflow built, its connect page. */
+export const issuedRequestView = (issued: {
+  pullId: string;
+  authUri: string;
+  connectUri: string;
+  expiresAt: string;
+}) => ({
   pull_id: issued.pullId,
   auth_uri: issued.authUri,
+  connect_uri: issued.connectUri,
   expires_at: issued.expiresAt,
 });
 

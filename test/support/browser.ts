@@ -39,18 +39,23 @@ export async function authorizeInBrowser(
       if (new URL(res.url()).pathname === '/oauth2/callback') callbackStatus = res.status();
     });
     await page.goto(authUri);
-    await page.fill('input[name="login"]', options.user ?? 'alice');
-    await page.fill('input[name="password"]', 'any password');
-    await page.click('button[type="submit"]');
-    await page.waitForSelector('input[name="prompt"][value="consent"]', { state: 'attached' });
-    if (options.deny) await page.click('a:has-text("Cancel")');
-    else await page.click('button[type="submit"]');
+    await signInAndConsent(page, options);
     await waitForCallbackPage(page);
     const result = JSON.parse((await page.textContent('#result')) ?? '{}');
     return { status: callbackStatus, url: page.url(), result };
   } finally {
     await context.close();
   }
+}
+
+/** At the demo provider's sign-in page (oidc-provider's own pages): sign in, then consent or cancel. */
+export async function signInAndConsent(page: Page, options: { user?: string; deny?: boolean } = {}): Promise<void> {
+  await page.fill('input[name="login"]', options.user ?? 'alice');
+  await page.fill('input[name="password"]', 'any password');
+  await page.click('button[type="submit"]');
+  await page.waitForSelector('input[name="prompt"][value="consent"]', { state: 'attached' });
+  if (options.deny) await page.click('a:has-text("Cancel")');
+  else await page.click('button[type="submit"]');
 }
 
 async function waitForCallbackPage(page: Page): Promise<void> {
