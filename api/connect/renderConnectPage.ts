@@ -1,5 +1,12 @@
 import type { FastifyReply } from 'fastify';
-import { closeButton, escapeHtml, openerScript, scriptLiteral, sendHtmlPage } from '../pages/htmlPage.js';
+import {
+  closeButton,
+  escapeHtml,
+  type HtmlPage,
+  openerScript,
+  scriptLiteral,
+  sendHtmlPage,
+} from '../pages/htmlPage.js';
 
 export interface ConnectPageView {
   connectId: string;
@@ -16,6 +23,10 @@ export interface ConnectPageView {
 
 /** The connect page: who asks, for what, for how long, and one button on to the provider. */
 export function sendConnectPage(reply: FastifyReply, view: ConnectPageView, origins: string[]): FastifyReply {
+  return sendHtmlPage(reply, 200, connectPage(view, origins));
+}
+
+export function connectPage(view: ConnectPageView, origins: string[]): HtmlPage {
   const provider = escapeHtml(view.providerName);
   const account = escapeHtml(view.accountLabel);
   const scopes = view.scopes.length
@@ -37,12 +48,12 @@ ${connection}
 ${closeButton('Cancel')}
 <p class="fine">You will sign in at <strong>${escapeHtml(new URL(view.providerOrigin).host)}</strong> and confirm there. You can withdraw this access at ${provider} at any time.</p>
 </div>`;
-  return sendHtmlPage(reply, 200, {
+  return {
     title: `Connect ${view.providerName}`,
     body,
     script: countdownScript(view.timeLeftMs) + openerScript(null, origins),
     formTargets: [view.providerOrigin],
-  });
+  };
 }
 
 export type LinkProblem = 'unknown' | 'expired' | 'used' | 'opener_not_allowed';
