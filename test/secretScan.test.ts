@@ -53,6 +53,8 @@ describe('no secret anywhere in plaintext', () => {
     const connectionId: string = landing.result.connection_id;
     const credentials = (await rivery.getCredentials({ pull_id: created.body.pull_id })).body;
     const refreshed = (await rivery.request('POST', `/api/connections/${connectionId}/refresh`)).body.credentials;
+    // The connect page of the (now used) request: its address is logged with the id redacted.
+    expect((await fetch(created.body.connect_uri)).status).toBe(410);
 
     const secrets: Record<string, string> = {
       'access token': credentials.access_token,
@@ -61,6 +63,7 @@ describe('no secret anywhere in plaintext', () => {
       'authorization code': callback.searchParams.get('code')!,
       state: callback.searchParams.get('state')!,
       pull_id: created.body.pull_id,
+      'connect page id': new URL(created.body.connect_uri).pathname.split('/').pop()!,
       'API token': account.token,
       'client secret': stack.appEnv.CONNECTFLOW_PROVIDER_DEMO_CLIENT_SECRET!,
     };
@@ -106,6 +109,7 @@ describe('no secret anywhere in plaintext', () => {
       .map((f) => readFileSync(join(logDir, f), 'utf8'))
       .join('\n');
     expect(logText).toContain('/oauth2/callback');
+    expect(logText).toContain('/connect/[redacted]');
 
     for (const [name, value] of Object.entries(secrets)) {
       expect(mongoText.includes(value), `${name} in MongoDB`).toBe(false);

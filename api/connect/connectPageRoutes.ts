@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { connectPageIdOf } from '../../lib/store/connectPageId.js';
 import type { AccountDoc, ConnectPageDoc, OAuthRequestDoc } from '../../lib/store/documents.js';
 import type { ApiContext } from '../ApiContext.js';
-import { errorResponses } from '../schema/errorResponses.js';
+import { errorResponses, noBody } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
 import { CONNECT_SCRIPT } from './connectScript.js';
 import { type LinkProblem, sendConnectPage, sendLinkProblem } from './renderConnectPage.js';
@@ -102,7 +102,7 @@ export const connectPageRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
       schema: {
         ...operation("The connect page's button: 303 to the provider while the link is good (public)"),
         params: ConnectPageParams,
-        response: { 303: z.undefined().describe("to the provider's authorization page"), ...pageResponses },
+        response: { 303: noBody("to the provider's authorization page"), ...pageResponses },
       },
     },
     async (request, reply) => {

@@ -9,8 +9,12 @@ const SECRET_PARAMS = new Set([
   'token',
 ]);
 
-/** A URL fit for logs: values of secret-bearing query parameters replaced by `[redacted]`. */
-export function redactUrl(url: string): string {
+/** A connect page's address: its id lets whoever holds it continue to the provider. */
+const CONNECT_PAGE_PATH = /^\/connect\/[^/?]+/;
+
+/** A URL fit for logs: the connect page id and values of secret-bearing query parameters replaced by `[redacted]`. */
+export function redactUrl(fullUrl: string): string {
+  const url = fullUrl.replace(CONNECT_PAGE_PATH, '/connect/[redacted]');
   const q = url.indexOf('?');
   if (q < 0) return url;
   const params = new URLSearchParams(url.slice(q + 1));

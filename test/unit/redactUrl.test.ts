@@ -10,6 +10,13 @@ describe('redactUrl', () => {
     expect(out.startsWith('/oauth2/callback?')).toBe(true);
   });
 
+  it("hides a connect page's id, not the helper's address", () => {
+    expect(redactUrl('/connect/Zx9_secret-id?opener_origin=https%3A%2F%2Fapp')).toBe(
+      '/connect/[redacted]?opener_origin=https%3A%2F%2Fapp',
+    );
+    expect(redactUrl('/connect.js')).toBe('/connect.js');
+  });
+
   it('leaves URLs without a query alone', () => {
     expect(redactUrl('/api/connections')).toBe('/api/connections');
   });
