@@ -10,7 +10,7 @@ const childScript = fileURLToPath(new URL('../worker/writeWorkflowBundle.ts', im
 
 /**
  * The workflow bundle, made by webpack in a short-lived child process: bundling in the worker itself
- * leaves about 100 MiB of webpack's memory in the worker's RSS for the rest of its life.
+ * would keep webpack's memory in the worker's RSS for the rest of its life (docs/performance.md).
  */
 export async function bundleWorkflowsInChild(): Promise<{ code: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'connectflow-bundle-'));
