@@ -67,16 +67,16 @@ export function providerForwarder(ctx: ApiContext, agents: UpstreamAgents) {
   return async (call: ProxyCall, log: FastifyBaseLogger): Promise<ProxyAnswer> => {
     const started = performance.now();
     let loaded = usable(await tokens.current(call.connectionId), call.accountId);
-    const provider = ctx.catalog.get(loaded.doc.connectionType);
+    const provider = ctx.catalog.get(loaded.doc.provider);
     const base = apiBaseUriFor(loaded.doc, provider);
     if (!base) {
       throw new HttpError(
         422,
         'no_api_base_uri',
-        `the provider ${loaded.doc.connectionType} has no API base URI to proxy to`,
+        `the provider ${loaded.doc.provider} has no API base URI to proxy to`,
       );
     }
-    const allowLoopback = destinationPolicy(base, ctx.config.NODE_ENV, loaded.doc.connectionType);
+    const allowLoopback = destinationPolicy(base, ctx.config.NODE_ENV, loaded.doc.provider);
     const resolved = resolveTarget(base, call.target);
     if ('refused' in resolved) throw refusal(resolved.refused.reason, resolved.refused.message);
     const url = resolved.url;
@@ -134,7 +134,7 @@ export function providerForwarder(ctx: ApiContext, agents: UpstreamAgents) {
         const delay = nextRetryDelay(retryInput(outcome));
         if (delay === undefined) {
           finish(failure.kind === 'timeout' ? 504 : 502);
-          throw upstreamError(failure.kind, loaded.doc.connectionType, host, timeoutMs);
+          throw upstreamError(failure.kind, loaded.doc.provider, host, timeoutMs);
         }
         await wait(delay);
         continue;

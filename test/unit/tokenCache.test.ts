@@ -13,7 +13,7 @@ function harness(
   let doc: ConnectionDoc = {
     _id: 'c1',
     accountId: 'a1',
-    connectionType: 'demo',
+    provider: 'demo',
     name: 'x',
     status: options.status ?? 'active',
     credentials: 't0',
@@ -24,7 +24,7 @@ function harness(
     lastRefreshedAt: null,
     providerData: {},
     apiBaseUri: null,
-    requestId: 'r',
+    authorizationRequestId: 'r',
     adoptedAt: null,
     createdAt: new Date(now),
     updatedAt: new Date(now),
