@@ -145,6 +145,11 @@ describe('the proxy', () => {
     expect(got[0]!.headers['x-forwarded-for']).toBeUndefined();
     expect(got[0]!.headers['x-custom']).toBe('kept');
     expect(JSON.stringify(got[0]!.headers)).not.toContain(apiToken);
+
+    const long = `/${'segment/'.repeat(60)}end`;
+    const deep = await fetch(proxyUrl(id, long), { headers: authorized() });
+    expect(deep.status).toBe(200);
+    expect(resource.received.at(-1)!.url).toBe(`/api${long}`);
   });
 
   it('passes a JSON body as bytes (an integer above 2^53 arrives unchanged) and drops the Set-Cookie', async () => {
@@ -193,6 +198,10 @@ describe('the proxy', () => {
     let size = 0;
     for (let read = await reader.read(); !read.done; read = await reader.read()) size += read.value.length;
     expect(size).toBe(20 * MiB);
+
+    const head = await fetch(proxyUrl(id, `/download?bytes=${5 * MiB}`), { method: 'HEAD', headers: authorized() });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(5 * MiB));
 
     const upload = randomBytes(9 * MiB);
     const res = await fetch(proxyUrl(id, '/upload'), {
