@@ -2,10 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeOverHttp } from '../bench/httpAuthorizer.js';
+import { authorizeOverHttp } from '../bench/harness/httpAuthorizer.js';
 import type { Store } from '../lib/store/openStore.js';
-import { createDemoProvider, type DemoProvider } from '../scripts/demoProvider/createDemoProvider.js';
-import { createDemoResourceServer, type DemoResourceServer } from '../scripts/demoProvider/createDemoResourceServer.js';
+import { createDemoProvider, type DemoProvider } from '../scripts/dev/demoProvider/createDemoProvider.js';
+import {
+  createDemoResourceServer,
+  type DemoResourceServer,
+} from '../scripts/dev/demoProvider/createDemoResourceServer.js';
 import { storedCredentials } from './support/connectInBrowser.js';
 import { startInProcessService } from './support/inProcessService.js';
 import { RiveryClient } from './support/RiveryClient.js';
