@@ -30,6 +30,7 @@ import {
 } from './connectionMessages.js';
 import { planRefresh } from './planRefresh.js';
 import { throttleRefreshes } from './refreshThrottle.js';
+import { validityPassed } from './requestValidity.js';
 
 /** One authorization request waiting for the provider's redirect. */
 interface PendingRequest {
@@ -331,7 +332,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if (!request || request.authorizationRequestId !== delivered.authorizationRequestId)
       throw new Error('this authorization request is not the current one');
     if (request.callback) throw new Error('a callback was already delivered for this authorization request');
-    if (Date.now() >= request.expiresAtMs) throw new Error('this authorization request has expired');
+    if (validityPassed(request.expiresAtMs, Date.now())) throw new Error('this authorization request has expired');
     if (disconnecting) throw new Error('the connection is being deleted');
   }
 

@@ -1,6 +1,6 @@
 import type { ConnectionDoc, ConnectionStatus } from '../../lib/store/documents.js';
 import { readCredentials } from '../../lib/store/readCredentials.js';
-import { setById } from '../../lib/store/setById.js';
+import { findConnection, renameConnection } from '../../lib/store/connections.js';
 import { refreshUpdate } from '../../workflows/connectionMessages.js';
 import type { ApiContext } from '../ApiContext.js';
 import { HttpError, notFound } from '../errors/HttpError.js';
@@ -22,7 +22,6 @@ interface Refreshed {
 
 /** What the connections routes do to a caller's connection: find it, refresh it, check and rename it. */
 export function connectionAccess(ctx: ApiContext) {
-  const { connections } = ctx.store;
   // Simultaneous requests for one connection share its read and its refresh: a burst of 1,000
   // refreshes is one lookup, one workflow update and one read of the refreshed document.
   const reads = new Singleflight<ConnectionDoc | null>();
@@ -30,7 +29,7 @@ export function connectionAccess(ctx: ApiContext) {
 
   const findOwned = async (accountId: string, id: string): Promise<ConnectionDoc> => {
     // By _id alone (the store's fast path); the owner and status are checked here.
-    const doc = await reads.run(id, () => connections.findOne({ _id: id }));
+    const doc = await reads.run(id, () => findConnection(ctx.store, id));
     return owned(doc, accountId);
   };
   const owned = (doc: ConnectionDoc | null, accountId: string): ConnectionDoc => {
@@ -50,7 +49,7 @@ export function connectionAccess(ctx: ApiContext) {
     return refreshes.run(doc._id, async () => {
       const { status } = await updateConnectionWorkflow(ctx, doc, refreshUpdate);
       // Read after the refresh settled (never joining a read begun before it): the new tokens.
-      return { status, doc: await connections.findOne({ _id: doc._id }) };
+      return { status, doc: await findConnection(ctx.store, doc._id) };
     });
   };
 
@@ -67,11 +66,7 @@ export function connectionAccess(ctx: ApiContext) {
     if (!sameAccess || !sameRefresh) throw importNotSupported();
   };
 
-  const rename = async (doc: ConnectionDoc, name: string): Promise<ConnectionDoc> => {
-    const now = new Date();
-    await setById(connections, doc._id, { $set: { name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now } });
-    return { ...doc, name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now };
-  };
+  const rename = (doc: ConnectionDoc, name: string): Promise<ConnectionDoc> => renameConnection(ctx.store, doc, name);
 
   const saved = (doc: ConnectionDoc) => ({
     _id: doc._id,
