@@ -31,6 +31,7 @@ import {
 import { planRefresh } from './planRefresh.js';
 import { throttleRefreshes } from './refreshThrottle.js';
 import { validityPassed } from './requestValidity.js';
+import { withinCoalescingWindow } from './refreshCoalescing.js';
 
 /** One authorization request waiting for the provider's redirect. */
 interface PendingRequest {
@@ -242,8 +243,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   /** One token-endpoint call for everyone asking while it runs or shortly after it finished. */
   function refreshCoalesced(): Promise<ConnectionSnapshot> {
     if (refreshing) return refreshing.result;
-    if (lastRefreshMs !== undefined && Date.now() - lastRefreshMs < timing.coalesceSeconds * 1000)
-      return Promise.resolve(snapshot());
+    if (withinCoalescingWindow(lastRefreshMs, Date.now(), timing)) return Promise.resolve(snapshot());
     const scope = new CancellationScope();
     const result = scope
       .run(() => activities.refresh.refreshTokens({ connectionId }))

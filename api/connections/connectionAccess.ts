@@ -1,7 +1,9 @@
-import type { ConnectionDoc, ConnectionStatus } from '../../lib/store/documents.js';
+import { refreshTiming } from '../../lib/config.js';
+import type { ConnectionDoc } from '../../lib/store/documents.js';
 import { readCredentials } from '../../lib/store/readCredentials.js';
 import { findConnection, renameConnection } from '../../lib/store/connections.js';
-import { refreshUpdate } from '../../workflows/connectionMessages.js';
+import { refreshUpdate, type WorkflowStatus } from '../../workflows/connectionMessages.js';
+import { withinCoalescingWindow } from '../../workflows/refreshCoalescing.js';
 import type { ApiContext } from '../ApiContext.js';
 import { HttpError, notFound } from '../errors/HttpError.js';
 import { Singleflight } from '../Singleflight.js';
@@ -16,7 +18,7 @@ export const importNotSupported = () =>
 
 /** A refresh's outcome and the document read after it. */
 interface Refreshed {
-  status: ConnectionStatus;
+  status: WorkflowStatus;
   doc: ConnectionDoc | null;
 }
 
@@ -36,14 +38,14 @@ export function connectionAccess(ctx: ApiContext) {
     if (!doc || doc.accountId !== accountId || doc.status === 'deleted') throw notFound('connection');
     return doc;
   };
-  const coalesceMs = ctx.config.CONNECTFLOW_REFRESH_COALESCE_SECONDS * 1000;
+  const timing = refreshTiming(ctx.config);
   /**
    * Refreshes (coalesced in this process and again in the workflow), then reads the document it saved.
    * A connection refreshed within the coalescing window is answered as stored: the workflow would
    * answer that refresh too (same rule, judged by the document's lastRefreshedAt), without the round trip.
    */
   const refreshNow = async (doc: ConnectionDoc): Promise<Refreshed> => {
-    if (doc.status === 'active' && doc.lastRefreshedAt && Date.now() - doc.lastRefreshedAt.getTime() < coalesceMs) {
+    if (doc.status === 'active' && withinCoalescingWindow(doc.lastRefreshedAt?.getTime(), Date.now(), timing)) {
       return { status: doc.status, doc };
     }
     return refreshes.run(doc._id, async () => {
