@@ -9,7 +9,7 @@ import { providerForActivity } from './providerForActivity.js';
 import { recordConnectionEventOnce } from './recordConnectionEvent.js';
 
 /** Revocation is tried on this many activity attempts (Temporal's retries: the only retry layer). */
-export const REVOCATION_ATTEMPTS = 3;
+const REVOCATION_ATTEMPTS = 3;
 
 /** The running activity attempt: its number and the signal Temporal aborts when it is cancelled or times out. */
 export interface AttemptContext {

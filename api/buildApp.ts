@@ -15,7 +15,7 @@ import { oauth2Routes } from './oauth2/oauth2Routes.js';
 import { registerApiDocs } from './docs/registerApiDocs.js';
 import { useZodSchemas } from './schema/useZodSchemas.js';
 
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
     redact: { paths: [...SECRET_LOG_PATHS], censor: '[redacted]' },

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { secretHash } from '../../lib/crypto/secretHash.js';
 import type { ApiScope, ApiTokenDoc } from '../../lib/store/documents.js';
 import { findApiToken, recordApiTokenUse } from '../../lib/store/apiTokens.js';
@@ -80,7 +80,7 @@ export function hasScope(caller: Caller, scope: ApiScope): boolean {
 
 /** preHandler: 403 unless the caller's token has the scope. */
 export function requireScope(scope: ApiScope) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+  return async (request: FastifyRequest): Promise<void> => {
     if (!request.caller || !hasScope(request.caller, scope)) {
       throw new HttpError(403, 'forbidden', `this API token lacks the scope ${scope}`);
     }

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 
 /** The processes the stack runs, by entrypoint. */
-export const SERVICE_ENTRIES = { worker: 'worker/main.ts', api: 'api/main.ts' } as const;
+const SERVICE_ENTRIES = { worker: 'worker/main.ts', api: 'api/main.ts' } as const;
 export type ServiceName = keyof typeof SERVICE_ENTRIES;
 
 /**
