@@ -12,7 +12,7 @@ import type { RefreshTiming } from '../lib/config.js';
 import { timingForProvider } from '../lib/providers/timingForProvider.js';
 import type { TokenClock } from '../workflows/connectionMessages.js';
 import { recordConnectionEvent, recordLifetimeFloored } from './recordConnectionEvent.js';
-import { tokenExpiries } from './tokenExpiries.js';
+import { tokenExpiries } from '../lib/store/tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
 
 export type RefreshResult =
