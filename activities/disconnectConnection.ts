@@ -2,14 +2,14 @@ import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
 import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAuthorizationServer.js';
 import type { ConnectionDoc } from '../lib/store/documents.js';
+import { findConnection, markConnectionDeleted, removeConnection } from '../lib/store/connections.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
 import type { ActivityContext } from './activityContext.js';
 import { providerForActivity } from './providerForActivity.js';
 import { recordConnectionEventOnce } from './recordConnectionEvent.js';
-import { setById } from '../lib/store/setById.js';
 
 /** Revocation is tried on this many activity attempts (Temporal's retries: the only retry layer). */
-export const REVOCATION_ATTEMPTS = 3;
+const REVOCATION_ATTEMPTS = 3;
 
 /** The running activity attempt: its number and the signal Temporal aborts when it is cancelled or times out. */
 export interface AttemptContext {
@@ -29,10 +29,9 @@ export async function disconnectConnection(
   input: { connectionId: string },
   { attempt, signal }: AttemptContext,
 ): Promise<{ revoked: boolean }> {
-  const { connections } = ctx.store;
-  const doc = await connections.findOne({ _id: input.connectionId });
+  const doc = await findConnection(ctx.store, input.connectionId);
   if (!doc) return { revoked: false };
-  await setById(connections, doc._id, { $set: { status: 'deleted', updatedAt: new Date() } });
+  await markConnectionDeleted(ctx.store, doc._id);
 
   let revoked = false;
   if (attempt <= REVOCATION_ATTEMPTS) {
@@ -55,7 +54,7 @@ export async function disconnectConnection(
     });
   }
   await recordConnectionEventOnce(ctx, doc, 'connection.deleted', { revoked });
-  await connections.findOneAndDelete({ _id: doc._id });
+  await removeConnection(ctx.store, doc._id);
   return { revoked };
 }
 

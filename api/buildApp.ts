@@ -16,7 +16,7 @@ import { proxyRoutes } from './proxy/proxyRoutes.js';
 import { registerApiDocs } from './docs/registerApiDocs.js';
 import { useZodSchemas } from './schema/useZodSchemas.js';
 
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
     redact: { paths: [...SECRET_LOG_PATHS], censor: '[redacted]' },

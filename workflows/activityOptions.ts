@@ -40,6 +40,8 @@ export function connectionActivities(timing: RefreshTiming) {
   };
 }
 
+export type ConnectionActivityProxies = ReturnType<typeof connectionActivities>;
+
 /** The provider's error as the API shows it, from a failed code exchange. */
 export function providerError(err: unknown): ProviderErrorDetails {
   const cause = err instanceof ActivityFailure ? err.cause : err;

@@ -1,6 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { IssuedAuthorization } from '../activities/createAuthorizationRequest.js';
 import type { RefreshTiming } from '../lib/config.js';
+import type { ConnectionStatus } from '../lib/store/documents.js';
 
 /** When a connection's tokens were issued and lapse: all the workflow knows of them. */
 export interface TokenClock {
@@ -10,8 +11,8 @@ export interface TokenClock {
   refreshTokenExpiresAt: string | null;
 }
 
-/** The workflow's own view of a connection; the stored document only ever holds active, needs_reauth, deleted. */
-export type WorkflowStatus = 'pending' | 'active' | 'needs_reauth' | 'expired' | 'failed' | 'deleted';
+/** The workflow's own view of a connection: the stored statuses, and those before a document exists. */
+export type WorkflowStatus = ConnectionStatus | 'pending' | 'expired' | 'failed';
 
 export interface AuthorizationRequestOptions {
   /** the hash of the request's pull_id: the API mints the pull_id and keeps it, only this id comes here */

@@ -4,14 +4,14 @@ import { providerClientCredentials } from '../../lib/providers/providerClientCre
 import type { ApiContext } from '../ApiContext.js';
 import { requireScope } from '../auth/authenticate.js';
 import { issueAuthorization } from '../oauth2/issueAuthorization.js';
-import { NewOAuth2RequestBody } from '../oauth2/oauth2Schemas.js';
+import { DEFAULT_VALIDITY_SECONDS, NewOAuth2RequestBody, ValidityDuration } from '../oauth2/oauth2Schemas.js';
 import { errorResponses, noBody } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
 
 const ConnectParams = z.object({ datasource_id: NewOAuth2RequestBody.shape.datasource_id });
-/** The browser flow's query: POST /api/oauth2's fields as strings, validity_duration 1800 by default. */
+/** The browser flow's query: POST /api/oauth2's fields as strings, validity_duration optional. */
 const ConnectQuery = z.object({
-  validity_duration: z.coerce.number().pipe(NewOAuth2RequestBody.shape.validity_duration).default(1800),
+  validity_duration: z.coerce.number().pipe(ValidityDuration).default(DEFAULT_VALIDITY_SECONDS),
   connection_name: NewOAuth2RequestBody.shape.connection_name,
   redirect_url: NewOAuth2RequestBody.shape.redirect_url,
 });

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { generateKeySpec, parseKeyRing, type KeyRing } from '../../lib/crypto/keyRing.js';
 import { loadCatalog, type ProviderEntry } from '../../lib/providers/catalog.js';
-import { createApiToken } from '../../lib/store/createApiToken.js';
+import { createApiToken } from '../../lib/store/apiTokens.js';
 import { openStore, type Store } from '../../lib/store/openStore.js';
 import { connectTemporalClient } from '../../lib/temporal/connectTemporalClient.js';
 import { createDemoProvider, type DemoProvider } from '../../scripts/dev/demoProvider/createDemoProvider.js';

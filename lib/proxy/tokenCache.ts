@@ -1,4 +1,5 @@
-import type { ConnectionDoc, ConnectionStatus } from '../store/documents.js';
+import type { WorkflowStatus } from '../../workflows/connectionMessages.js';
+import { CONNECTION_STATUSES, type ConnectionDoc, type ConnectionStatus } from '../store/documents.js';
 
 /**
  * Access tokens the proxy uses, decrypted once and kept in this process until shortly before they
@@ -27,7 +28,7 @@ export interface TokenCacheDeps {
   read(connectionId: string): Promise<ConnectionDoc | null>;
   accessTokenOf(doc: ConnectionDoc): string;
   /** the workflow's coalesced refresh, then the document it saved (null when gone) */
-  refresh(doc: ConnectionDoc): Promise<{ status: ConnectionStatus; doc: ConnectionDoc | null }>;
+  refresh(doc: ConnectionDoc): Promise<{ status: WorkflowStatus; doc: ConnectionDoc | null }>;
   now(): number;
 }
 
@@ -81,7 +82,7 @@ export class TokenCache {
     return shared(this.refreshes, doc._id, async () => {
       this.evict(doc._id);
       const refreshed = await this.deps.refresh(doc);
-      return this.keep(refreshed.doc && { ...refreshed.doc, status: refreshed.status }, true);
+      return this.keep(refreshed.doc && { ...refreshed.doc, status: storedStatus(refreshed.status) }, true);
     });
   }
 
@@ -112,4 +113,9 @@ function shared<T>(inFlight: Map<string, Promise<T>>, key: string, work: () => P
   const started = work().finally(() => inFlight.delete(key));
   inFlight.set(key, started);
   return started;
+}
+
+/** A workflow that is no longer a live connection (never authorized, or ended) counts as deleted. */
+function storedStatus(status: WorkflowStatus): ConnectionStatus {
+  return (CONNECTION_STATUSES as readonly string[]).includes(status) ? (status as ConnectionStatus) : 'deleted';
 }

@@ -1,6 +1,7 @@
 /** The MongoDB documents connectflow keeps. Secrets are key-ring envelopes, never plaintext. */
 
-export const CONNECTION_STATUSES = ['pending', 'active', 'expired', 'failed', 'needs_reauth', 'deleted'] as const;
+/** A stored connection's status: a document exists from `active` on (the workflow's own view has more). */
+export const CONNECTION_STATUSES = ['active', 'needs_reauth', 'deleted'] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 
 export interface ConnectionDoc {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { CatalogFile } from '../../lib/providers/catalogFileSchema.js';
 import { loadCatalogFiles } from '../../lib/providers/loadCatalogFiles.js';
 
-export const CATALOG_DIR = fileURLToPath(new URL('../../catalog/', import.meta.url));
+const CATALOG_DIR = fileURLToPath(new URL('../../catalog/', import.meta.url));
 export const PROVIDERS_DOC = fileURLToPath(new URL('../../docs/providers.md', import.meta.url));
 
 const code = (s: string) => '`' + s.replace(/`/g, "'") + '`';

@@ -17,6 +17,7 @@ import { waitForPoller } from '../servers/waitForPoller.js';
 import { buildInChild } from './buildInChild.js';
 import { SERVICE_NODE_FLAGS, type ServiceName } from './serviceNodeFlags.js';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../../lib/temporal/names.js';
+import { providerEnvPrefix } from '../../../lib/providers/providerClientCredentials.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
@@ -155,7 +156,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       });
       stoppers.push(() => provider.close());
       providers.set(spec.id, provider);
-      const prefix = `CONNECTFLOW_PROVIDER_${spec.id.toUpperCase()}`;
+      const prefix = providerEnvPrefix(spec.id);
       providerEnv[`${prefix}_CLIENT_ID`] = clientId;
       providerEnv[`${prefix}_CLIENT_SECRET`] = clientSecret;
       if (spec.id === 'demo') providerEnv.CONNECTFLOW_PROVIDER_DEMO_ISSUER = provider.issuer;
