@@ -18,6 +18,8 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api
 COPY worker ./worker
+# The provider catalog, read at start (CONNECTFLOW_CATALOG_DIR, default catalog/ under the working directory).
+COPY catalog ./catalog
 # scripts/token.ts mints API tokens: docker compose exec api node --import tsx scripts/token.ts create ...
 COPY scripts ./scripts
 RUN node --import tsx scripts/compile.ts

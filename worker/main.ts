@@ -18,6 +18,8 @@ const store = await openStore(config);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const temporal = await connectTemporalClient(config, keyRing);
 await ensureRefreshAuditSchedule(temporal, config);
+const { catalog, problems } = await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR);
+for (const { id, problem } of problems) Runtime.instance().logger.error(`catalog entry ${id} left out: ${problem}`);
 const worker = await Worker.create({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
@@ -26,8 +28,8 @@ const worker = await Worker.create({
   activities: createActivities({
     store,
     keyRing,
-    catalog: loadCatalog(process.env),
-    env: process.env,
+    catalog,
+    config,
     redirectUri: callbackUrl(config),
     temporal,
     timing: refreshTiming(config),

@@ -163,7 +163,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     try {
       const result = await activities.exchange.exchangeCodeAndSave({
         requestId,
-        callback: { code: received.code, state: received.state, iss: received.iss },
+        callback: { code: received.code, state: received.state, iss: received.iss, params: received.params ?? {} },
       });
       clock = result.clock;
       timing = result.timing;

@@ -9,7 +9,7 @@ import { connectionWorkflowId } from '../../lib/temporal/names.js';
 import { type CallbackDelivery, deliverCallbackUpdate, type FlowOutcome } from '../../workflows/connectionMessages.js';
 import type { ApiContext } from '../ApiContext.js';
 import { renderCallbackPage } from './renderCallbackPage.js';
-import { CallbackQuery, CallbackResponses } from './callbackSchemas.js';
+import { CallbackQuery, CallbackResponses, otherCallbackParams } from './callbackSchemas.js';
 import { operation } from '../schema/operation.js';
 import { requestIdInState } from '../../lib/store/requestState.js';
 import { claimCallback } from '../../lib/store/claimCallback.js';
@@ -100,6 +100,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
         iss: query.iss ?? null,
         error: query.error ?? null,
         errorDescription: query.error_description ?? null,
+        params: otherCallbackParams(query),
       };
       // One update id per request: a retried delivery (RPC timeout under load, a reloaded page) attaches
       // to the update already admitted instead of delivering twice.

@@ -1,9 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { IssuedAuthorization } from '../../activities/createAuthorizationRequest.js';
-import { refreshTiming } from '../../lib/config.js';
-import { providerClientCredentials, providerEnvPrefix } from '../../lib/providers/providerClientCredentials.js';
+import { providerEnvPrefix, refreshTiming } from '../../lib/config.js';
+import { checkConnectionConfig, ConnectionConfigError } from '../../lib/providers/connectionConfig.js';
+import type { ProviderEntry } from '../../lib/providers/providerEntry.js';
+import { providerClientCredentials } from '../../lib/providers/providerClientCredentials.js';
+import {
+  DiscoveryError,
+  HostNotAllowedError,
+  resolveAuthorizationServer,
+} from '../../lib/providers/resolveAuthorizationServer.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
+import { templateNames } from '../../lib/providers/urlTemplates.js';
 import type { ApiContext } from '../ApiContext.js';
 import { assertRedirectAllowed } from '../account/assertRedirectAllowed.js';
 import { callerOf } from '../auth/authenticate.js';
@@ -12,7 +20,11 @@ import { HttpError } from '../errors/HttpError.js';
 import type { NewOAuth2RequestBody } from './oauth2Schemas.js';
 import { startConnectionFlow } from './startConnectionFlow.js';
 
-/** A new OAuth2 request of the calling account: checks the provider and redirect_url, starts the flow. */
+/**
+ * A new OAuth2 request of the calling account: checks the provider, its connection_config and the
+ * redirect_url, and that the provider's server can be resolved for these values (discovery; hosts
+ * filled from a value must be public), then starts the flow. Nothing starts on any failure.
+ */
 export async function issueAuthorization(
   ctx: ApiContext,
   request: FastifyRequest,
@@ -27,7 +39,8 @@ export async function issueAuthorization(
       `unknown datasource_id "${body.datasource_id}"; GET /api/connection_types lists them`,
     );
   }
-  if (!providerClientCredentials(provider.id, ctx.env)) {
+  const connectionConfig = checkedConnectionConfig(provider, body.connection_config);
+  if (!providerClientCredentials(ctx.config, provider)) {
     throw new HttpError(
       422,
       'provider_not_configured',
@@ -35,6 +48,7 @@ export async function issueAuthorization(
     );
   }
   await assertRedirectAllowed(ctx.store, accountId, body.redirect_url);
+  await assertResolvable(ctx, provider, connectionConfig);
   try {
     return await startConnectionFlow(
       ctx.temporal,
@@ -42,11 +56,12 @@ export async function issueAuthorization(
       timingForProvider(refreshTiming(ctx.config), provider),
       {
         accountId,
-        provider: provider.id,
+        provider: body.datasource_id,
         validitySeconds: body.validity_duration,
         scopes: body.scopes ?? null,
         redirectUrl: body.redirect_url ?? null,
         connectionName: body.connection_name ?? null,
+        connectionConfig,
       },
     );
   } catch (err) {
@@ -58,4 +73,38 @@ export async function issueAuthorization(
       `could not prepare the authorization at ${provider.name}; try again`,
     );
   }
+}
+
+const invalidConfig = (field: string, message: string) =>
+  new HttpError(400, 'invalid_connection_config', message, [{ path: `body.connection_config.${field}`, message }]);
+
+function checkedConnectionConfig(provider: ProviderEntry, given: Record<string, string> | undefined) {
+  try {
+    return checkConnectionConfig(provider, given);
+  } catch (err) {
+    if (err instanceof ConnectionConfigError) throw invalidConfig(err.field, err.message);
+    throw err;
+  }
+}
+
+/** A failed discovery is the provider's trouble (502); a filled host that is not public, the caller's value (400). */
+async function assertResolvable(ctx: ApiContext, provider: ProviderEntry, connectionConfig: Record<string, string>) {
+  try {
+    await resolveAuthorizationServer(provider, connectionConfig, {
+      allowLoopbackHttp: ctx.config.NODE_ENV !== 'production',
+    });
+  } catch (err) {
+    if (err instanceof DiscoveryError) throw new HttpError(502, 'discovery_failed', err.message);
+    if (!(err instanceof HostNotAllowedError)) throw err;
+    const field = hostFields(provider)[0];
+    if (field) throw invalidConfig(field, `connection_config.${field} is not allowed: ${err.message}`);
+    throw new HttpError(502, 'provider_misconfigured', `${provider.name}: ${err.message}`);
+  }
+}
+
+/** The connection_config fields that fill a host in one of the provider's URLs. */
+function hostFields(provider: ProviderEntry): string[] {
+  const urls = [provider.issuer, provider.authorizationEndpoint, provider.tokenEndpoint, provider.revocationEndpoint];
+  const hosts = urls.map((url) => /^[a-z]+:\/\/([^/?#]*)/i.exec(url ?? '')?.[1] ?? '');
+  return [...new Set(hosts.flatMap(templateNames))];
 }

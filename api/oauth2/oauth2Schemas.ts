@@ -5,6 +5,11 @@ export const VALIDITY_MAX = 43200;
 
 const boundsMessage = `validity_duration must be an integer number of seconds between ${VALIDITY_MIN} and ${VALIDITY_MAX}`;
 
+/** The values of a provider's `{name}` templates; checked against the provider's own patterns. */
+export const ConnectionConfigInput = z
+  .record(z.string().min(1).max(64), z.string().max(253))
+  .refine((values) => Object.keys(values).length <= 20, 'at most 20 connection_config fields');
+
 export const NewOAuth2RequestBody = z.object({
   datasource_id: z.string().min(1).max(100),
   validity_duration: z
@@ -18,6 +23,9 @@ export const NewOAuth2RequestBody = z.object({
     .max(2048)
     .optional(),
   scopes: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
+  connection_config: ConnectionConfigInput.optional().describe(
+    'values of the provider\'s connection_config fields (GET /api/connection_types/:datasource_id), e.g. {"subdomain": "acme"}',
+  ),
 });
 
 export const CredentialsRequestBody = z.object({

@@ -5,7 +5,6 @@ import * as oauth from 'oauth4webapi';
 import { tokenExpiries } from '../../activities/tokenExpiries.js';
 import { refreshTiming } from '../../lib/config.js';
 import { randomSecret, secretHash } from '../../lib/crypto/secretHash.js';
-import { providerClientCredentials } from '../../lib/providers/providerClientCredentials.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
 import type { ConnectionDoc, OAuthRequestDoc, StoredCredentials } from '../../lib/store/documents.js';
 import { savedConnectionStartOptions } from '../../lib/temporal/connectionWorkflowStart.js';
@@ -114,7 +113,7 @@ async function runPhase(
   const { store, config } = bench;
   const provider = bench.stack.providers.get(SCALE_TYPE)!;
   const entry = bench.catalog.get(SCALE_TYPE)!;
-  const { clientId } = providerClientCredentials(SCALE_TYPE, bench.stack.appEnv)!;
+  const { clientId } = bench.config.providerApps.get(SCALE_TYPE)!;
   const timing = timingForProvider(refreshTiming(config), entry);
   const ttlMs = sizes.accessTokenTtlSeconds * 1000;
   const marginMs = sizes.marginSeconds * 1000;

@@ -18,6 +18,8 @@ export interface ConnectionDoc {
   lastRefreshedAt: Date | null;
   providerData: Record<string, unknown>;
   apiBaseUri: string | null;
+  /** the values of the provider's `{name}` templates (not secret); absent on connections saved before there were any */
+  connectionConfig?: Record<string, string>;
   /** the oauth_requests _id whose code produced these credentials */
   requestId: string;
   adoptedAt: Date | null;
@@ -56,6 +58,8 @@ export interface OAuthRequestDoc {
   redirectUrl: string | null;
   connectionName: string | null;
   scopes: string[];
+  /** the connection_config the flow was started with, copied to the connection it makes */
+  connectionConfig?: Record<string, string>;
   expiresAt: Date;
   error: { error: string; error_description: string | null } | null;
   createdAt: Date;

@@ -40,7 +40,7 @@ export interface StackOptions {
 export interface ExtraDemoProvider {
   id: string;
   options: Omit<DemoProviderOptions, 'clients' | 'port'>;
-  /** catalog fields for this connection type (e.g. refreshTokenLifetimeSeconds) */
+  /** catalog-file fields for this connection type (e.g. `refresh: { refresh_token_lifetime_seconds: 20 }`) */
   catalog?: Record<string, unknown>;
 }
 
@@ -160,10 +160,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         extraCatalog.push({
           id: spec.id,
           name: `Demo provider (${spec.id})`,
-          oauth: true,
+          categories: ['developer-tools'],
+          docs_url: 'https://github.com/panva/node-oidc-provider',
           issuer: provider.issuer,
-          defaultScopes: ['read'],
-          apiBaseUri: provider.issuer,
+          default_scopes: ['read'],
+          api_base_uri: provider.issuer,
           ...spec.catalog,
         });
       }

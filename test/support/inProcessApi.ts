@@ -16,8 +16,10 @@ export async function startInProcessApi(
   const config = loadConfig(appEnv);
   const store = await openStore(config);
   const temporal = await connectTestTemporal();
-  const app = await buildApp({ config, store, temporal, catalog: loadCatalog(appEnv), keyRing, env: appEnv });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const { catalog } = await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR);
+  const app = await buildApp({ config, store, temporal, catalog, keyRing });
+  // The stack's own port unless this API is given one (e.g. to receive its own callbacks).
+  const url = await app.listen({ host: '127.0.0.1', port: env.PORT ? config.PORT : 0 });
   return {
     app,
     store,

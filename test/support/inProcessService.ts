@@ -32,8 +32,8 @@ export async function startInProcessService(env: Record<string, string>, apiEnv:
     activities: createActivities({
       store,
       keyRing,
-      catalog: loadCatalog(appEnv),
-      env: appEnv,
+      catalog: (await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR)).catalog,
+      config,
       redirectUri: callbackUrl(config),
       temporal,
       timing: refreshTiming(config),
