@@ -1,39 +1,35 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
+import { checkConnectionConfig, type ConnectionConfig } from '../lib/providers/connectionConfig.js';
 import { fillTemplate } from '../lib/providers/urlTemplates.js';
-import { randomSecret, secretHash } from '../lib/crypto/secretHash.js';
+import { secretHash } from '../lib/crypto/secretHash.js';
 import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
 import { newRequestState } from '../lib/store/requestState.js';
-import { checkConnectionConfig, type ConnectionConfig } from '../lib/providers/connectionConfig.js';
-import { ApplicationFailure } from '@temporalio/activity';
+import type { AuthorizationRequestOptions } from '../workflows/connectionMessages.js';
 
 /** Parameters of the authorization request that the catalog's extra parameters may not replace. */
 const OWN_PARAMS = new Set(['client_id', 'redirect_uri', 'response_type', 'state', 'code_challenge']);
 
-export interface CreateAuthorizationRequestInput {
+export interface CreateAuthorizationRequestInput extends AuthorizationRequestOptions {
   connectionId: string;
   accountId: string;
   provider: string;
-  validitySeconds: number;
-  scopes: string[] | null;
-  redirectUrl: string | null;
-  connectionName: string | null;
-  connectionConfig?: ConnectionConfig | null;
 }
 
+/** What the workflow hands the API for a new authorization request (the API already holds its pull_id). */
 export interface IssuedAuthorization {
-  requestId: string;
-  pullId: string;
   authUri: string;
   expiresAt: string;
 }
 
 /**
- * Step 1 (authorize): a random `state` and `pull_id` (stored only as hashes), a PKCE S256 verifier
- * (stored encrypted; no challenge is sent to a provider that refuses PKCE), and the provider's
- * authorization URL with its templates filled from the connection_config (a reauthorization reuses
- * the connection's own).
+ * Step 1 (authorize): stores the request under the id the API minted, with a random `state` (stored
+ * only as its hash) and a PKCE S256 verifier (stored encrypted), and builds the provider's
+ * authorization URL, its templates filled from the connection_config (a reauthorization reuses the
+ * connection's own); a provider that refuses PKCE is sent no challenge. A retry replaces what an
+ * earlier attempt stored: that attempt's auth_uri was never handed out.
  */
 export async function createAuthorizationRequest(
   ctx: ActivityContext,
@@ -41,31 +37,33 @@ export async function createAuthorizationRequest(
 ): Promise<IssuedAuthorization> {
   const connectionConfig = await connectionConfigFor(ctx, input);
   const { entry, as, client } = await providerForActivity(ctx, input.provider, connectionConfig);
-  const pullId = randomSecret(32);
-  const requestId = secretHash(pullId);
-  const state = newRequestState(requestId);
+  const id = input.authorizationRequestId;
+  const state = newRequestState(id);
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const scopes = input.scopes ?? entry.defaultScopes;
   const now = new Date();
   const expiresAt = new Date(now.getTime() + input.validitySeconds * 1000);
 
-  await ctx.store.oauthRequests.insertOne({
-    _id: requestId,
-    stateHash: secretHash(state),
-    accountId: input.accountId,
-    connectionId: input.connectionId,
-    datasourceId: input.provider,
-    status: 'pending',
-    codeVerifier: ctx.keyRing.encrypt(Buffer.from(codeVerifier), requestId),
-    redirectUrl: input.redirectUrl,
-    connectionName: input.connectionName,
-    scopes,
-    connectionConfig,
-    expiresAt,
-    error: null,
-    createdAt: now,
-    updatedAt: now,
-  });
+  await ctx.store.oauthRequests.replaceOne(
+    { _id: id },
+    {
+      stateHash: secretHash(state),
+      accountId: input.accountId,
+      connectionId: input.connectionId,
+      provider: input.provider,
+      status: 'pending',
+      codeVerifier: ctx.keyRing.encrypt(Buffer.from(codeVerifier), id),
+      redirectUrl: input.redirectUrl,
+      connectionName: input.connectionName,
+      scopes,
+      connectionConfig,
+      expiresAt,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+    },
+    { upsert: true },
+  );
   await pauseForTest(ctx, 'authorize:after-insert', input.connectionId);
 
   const authUri = new URL(as.authorization_endpoint!);
@@ -82,7 +80,7 @@ export async function createAuthorizationRequest(
     if (!OWN_PARAMS.has(key)) authUri.searchParams.set(key, fillTemplate(value, connectionConfig));
   }
 
-  return { requestId, pullId, authUri: authUri.href, expiresAt: expiresAt.toISOString() };
+  return { authUri: authUri.href, expiresAt: expiresAt.toISOString() };
 }
 
 /** The flow's own connection_config, else (a reauthorization) the connection's; checked against the entry. */

@@ -58,11 +58,11 @@ const finalFailure = (details: ProviderErrorDetails): ApplicationFailure =>
 
 const summary = (
   ctx: ActivityContext,
-  doc: Pick<ConnectionDoc, '_id' | 'connectionType'> & Parameters<typeof tokenClockOf>[0],
+  doc: Pick<ConnectionDoc, '_id' | 'provider'> & Parameters<typeof tokenClockOf>[0],
 ): SavedConnection => ({
   connectionId: doc._id,
   clock: tokenClockOf(doc),
-  timing: timingForProvider(ctx.timing, ctx.catalog.get(doc.connectionType)),
+  timing: timingForProvider(ctx.timing, ctx.catalog.get(doc.provider)),
 });
 
 /**
@@ -75,17 +75,17 @@ const summary = (
  */
 export async function exchangeCodeAndSave(
   ctx: ActivityContext,
-  input: { requestId: string; callback: CallbackParameters },
+  input: { authorizationRequestId: string; callback: CallbackParameters },
 ): Promise<SavedConnection> {
   const { oauthRequests, connections } = ctx.store;
-  const request = await oauthRequests.findOne({ _id: input.requestId });
+  const request = await oauthRequests.findOne({ _id: input.authorizationRequestId });
   if (!request) throw ApplicationFailure.nonRetryable('authorization request not found', 'request_not_found');
 
   // Tokens are saved only after the request was claimed ('exchanging'): a first attempt (the request
   // still 'pending') has nothing saved to find; a retry looks for this request's saved connection.
   const firstAttempt = request.status === 'pending' || request.status === 'callback_received';
   const saved = firstAttempt ? null : await connections.findOne({ _id: request.connectionId });
-  if (saved && saved.requestId === request._id) {
+  if (saved && saved.authorizationRequestId === request._id) {
     await markCompleted(ctx, request._id);
     return summary(ctx, saved);
   }
@@ -105,9 +105,9 @@ export async function exchangeCodeAndSave(
     throw finalFailure(INTERRUPTED);
   }
 
-  const provider = await providerForActivity(ctx, request.datasourceId, request.connectionConfig ?? {});
-  const { entry } = provider;
-  const { tokens, lifetimeProblem } = await requestTokens(ctx, request, provider, input.callback);
+  const resolved = await providerForActivity(ctx, request.provider, request.connectionConfig ?? {});
+  const { entry } = resolved;
+  const { tokens, lifetimeProblem } = await requestTokens(ctx, request, resolved, input.callback);
 
   await pauseForTest(ctx, 'exchange:after-response', request.connectionId);
   const now = new Date();
@@ -121,16 +121,16 @@ export async function exchangeCodeAndSave(
   const providerData = providerDataOf(entry, tokens, input.callback.params ?? {});
   const doc = {
     accountId: request.accountId,
-    connectionType: request.datasourceId,
+    provider: request.provider,
     status: 'active' as const,
     credentials: ctx.keyRing.encryptJson(credentials, request.connectionId),
     scopes: tokens.scope ? tokens.scope.split(' ').filter(Boolean) : request.scopes,
     ...tokenExpiries(tokens, entry, now, null),
     lastAuthorizedAt: now,
     providerData,
-    apiBaseUri: apiBaseUriOf(entry, provider.connectionConfig, providerData),
-    connectionConfig: provider.connectionConfig,
-    requestId: request._id,
+    apiBaseUri: apiBaseUriOf(entry, resolved.connectionConfig, providerData),
+    connectionConfig: resolved.connectionConfig,
+    authorizationRequestId: request._id,
     updatedAt: now,
   };
   await setById(
@@ -223,8 +223,8 @@ async function requestTokens(
   }
 }
 
-async function markCompleted(ctx: ActivityContext, requestId: string): Promise<void> {
-  await setById(ctx.store.oauthRequests, requestId, {
+async function markCompleted(ctx: ActivityContext, authorizationRequestId: string): Promise<void> {
+  await setById(ctx.store.oauthRequests, authorizationRequestId, {
     $set: { status: 'completed', error: null, updatedAt: new Date() },
   });
 }

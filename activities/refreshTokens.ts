@@ -31,7 +31,7 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
   const doc = await connections.findOne({ _id: input.connectionId });
   if (!doc || doc.status === 'deleted') return { status: 'missing' };
   const current = readCredentials(ctx.keyRing, doc);
-  const timing = timingForProvider(ctx.timing, ctx.catalog.get(doc.connectionType));
+  const timing = timingForProvider(ctx.timing, ctx.catalog.get(doc.provider));
   const unchanged = (status: 'active' | 'needs_reauth'): RefreshResult => ({
     status,
     clock: tokenClockOf(doc),
@@ -47,7 +47,7 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
 
   const { entry, as, client, clientAuth, connectionConfig, tokenRequestOptions } = await providerForActivity(
     ctx,
-    doc.connectionType,
+    doc.provider,
     doc.connectionConfig ?? {},
   );
   const startedAt = new Date();

@@ -29,10 +29,11 @@ export interface Contender {
   name: ContenderName;
   baseUrl: string;
   apiToken: string;
-  datasourceId: string;
+  provider: string;
   /** does the callback exchange the code at the provider */
   exchangesCode: boolean;
-  provider: DemoProvider;
+  /** the demo provider (authorization server) this contender's flows sign in at */
+  demoProvider: DemoProvider;
   wiring: string;
 }
 
@@ -165,9 +166,9 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       name: 'connectflow',
       baseUrl: stack.apiUrl,
       apiToken: typeof created === 'string' ? created : created.token,
-      datasourceId: FLOW_TYPE,
+      provider: FLOW_TYPE,
       exchangesCode: true,
-      provider: stack.providers.get(FLOW_TYPE)!,
+      demoProvider: stack.providers.get(FLOW_TYPE)!,
       wiring:
         'connectflow as shipped (startStack: API + worker processes, payload codec, API-token lookup in MongoDB); ' +
         `connection type "${FLOW_TYPE}" = a demo oidc-provider registered by startStack with redirect ${stack.apiUrl}/oauth2/callback; ` +
@@ -263,9 +264,9 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         name: 'direct',
         baseUrl: directUrl,
         apiToken,
-        datasourceId: 'demo',
+        provider: 'demo',
         exchangesCode: true,
-        provider: directProvider.provider,
+        demoProvider: directProvider.provider,
         wiring:
           'bench/baseline: one Fastify process, no Temporal; state + PKCE verifier in a MongoDB collection, oauth4webapi ' +
           "exchanges the code at its own oidc-provider instance (same options as connectflow's, client bench-direct, " +
@@ -275,9 +276,9 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         name: 'bare-temporal',
         baseUrl: bareUrl,
         apiToken,
-        datasourceId: 'demo',
+        provider: 'demo',
         exchangesCode: false,
-        provider: bareProvider.provider,
+        demoProvider: bareProvider.provider,
         wiring:
           'bench/bareTemporal: Fastify app + worker processes on task queue ' +
           `${bareConfig.taskQueue}; update-with-start -> no-op authorize activity -> callback update -> no-op exchange ` +

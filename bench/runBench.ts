@@ -104,7 +104,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
       // Parts 2 and 3 start from an empty `connections` collection: on FerretDB every lookup but a
       // bare {_id} scans the whole collection, so the flows' connections would slow them down.
       log(
-        `retired the ${await retireConnections(bench, { connectionType: { $in: [FLOW_TYPE, COALESCE_TYPE] } })} connections of part 1`,
+        `retired the ${await retireConnections(bench, { provider: { $in: [FLOW_TYPE, COALESCE_TYPE] } })} connections of part 1`,
       );
     });
     await attempt('coalescing', async () => {
@@ -112,7 +112,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
       log(
         `coalescing: ${results.coalescing.tokenEndpointCalls} token call(s), p99 ${results.coalescing.latency.p99} ms`,
       );
-      await retireConnections(bench, { connectionType: COALESCE_TYPE });
+      await retireConnections(bench, { provider: COALESCE_TYPE });
     });
     await attempt('scale', async () => {
       // A fresh worker, so that its memory is the scale phases' and not what parts 1 and 2 left behind.
@@ -121,7 +121,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
     });
   } finally {
     if (options.cleanUp) {
-      await retireConnections(bench, { connectionType: { $in: [FLOW_TYPE, COALESCE_TYPE, SCALE_TYPE] } }).catch(
+      await retireConnections(bench, { provider: { $in: [FLOW_TYPE, COALESCE_TYPE, SCALE_TYPE] } }).catch(
         () => undefined,
       );
       await bench.store.client

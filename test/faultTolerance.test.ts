@@ -243,7 +243,7 @@ describe('fault tolerance', () => {
     expect(id).toEqual(expect.any(String));
     // Every connection of this provider refreshes every few seconds: note them all, see which one stops.
     const before = new Map(
-      (await store.connections.find({ connectionType: 'short', status: 'active' }).toArray()).map((d) => [
+      (await store.connections.find({ provider: 'short', status: 'active' }).toArray()).map((d) => [
         d._id,
         readCredentials(keyRing, d),
       ]),

@@ -34,7 +34,7 @@ describe('key rotation', () => {
       await store.connections.insertOne({
         _id: id,
         accountId: 'acct',
-        connectionType: 'demo',
+        provider: 'demo',
         name: id,
         status: 'active',
         credentials: ringA.encryptJson(
@@ -48,7 +48,7 @@ describe('key rotation', () => {
         lastRefreshedAt: null,
         providerData: {},
         apiBaseUri: null,
-        requestId: `req-${i}`,
+        authorizationRequestId: `req-${i}`,
         adoptedAt: null,
         createdAt: now,
         updatedAt: now,
@@ -59,7 +59,7 @@ describe('key rotation', () => {
       stateHash: 'h',
       accountId: 'acct',
       connectionId: 'conn-0',
-      datasourceId: 'demo',
+      provider: 'demo',
       status: 'pending',
       codeVerifier: ringA.encrypt(Buffer.from('verifier-x'), 'req-x'),
       redirectUrl: null,

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { IssuedAuthorization } from '../../activities/createAuthorizationRequest.js';
 import { providerEnvPrefix, refreshTiming } from '../../lib/config.js';
 import { checkConnectionConfig, ConnectionConfigError } from '../../lib/providers/connectionConfig.js';
 import type { ProviderEntry } from '../../lib/providers/providerEntry.js';
@@ -10,50 +9,51 @@ import {
   HostNotAllowedError,
   resolveAuthorizationServer,
 } from '../../lib/providers/resolveAuthorizationServer.js';
-import { timingForProvider } from '../../lib/providers/timingForProvider.js';
 import { templateNames } from '../../lib/providers/urlTemplates.js';
+import { timingForProvider } from '../../lib/providers/timingForProvider.js';
 import type { ApiContext } from '../ApiContext.js';
 import { assertRedirectAllowed } from '../account/assertRedirectAllowed.js';
 import { callerOf } from '../auth/authenticate.js';
 import { dependencyUnavailable } from '../errors/dependencyUnavailable.js';
 import { HttpError } from '../errors/HttpError.js';
 import type { NewOAuth2RequestBody } from './oauth2Schemas.js';
-import { startConnectionFlow } from './startConnectionFlow.js';
+import { startConnectionFlow, type NewAuthorization } from './startConnectionFlow.js';
 
 /**
  * A new OAuth2 request of the calling account: checks the provider, its connection_config and the
  * redirect_url, and that the provider's server can be resolved for these values (discovery; hosts
- * filled from a value must be public), then starts the flow. Nothing starts on any failure.
+ * filled from a value must be public), then starts the flow. Nothing starts on any failure. An alias
+ * (e.g. `gspreadsheet`) stays the connection's provider, so Rivery clients read back what they sent.
  */
 export async function issueAuthorization(
   ctx: ApiContext,
   request: FastifyRequest,
   body: z.infer<typeof NewOAuth2RequestBody>,
-): Promise<IssuedAuthorization & { connectionId: string }> {
+): Promise<NewAuthorization> {
   const { accountId } = callerOf(request);
-  const provider = ctx.catalog.get(body.datasource_id);
-  if (!provider) {
+  const entry = ctx.catalog.get(body.datasource_id);
+  if (!entry) {
     throw new HttpError(
       400,
       'unknown_datasource',
       `unknown datasource_id "${body.datasource_id}"; GET /api/connection_types lists them`,
     );
   }
-  const connectionConfig = checkedConnectionConfig(provider, body.connection_config);
-  if (!providerClientCredentials(ctx.config, provider)) {
+  const connectionConfig = checkedConnectionConfig(entry, body.connection_config);
+  if (!providerClientCredentials(ctx.config, entry)) {
     throw new HttpError(
       422,
       'provider_not_configured',
-      `${provider.name} has no OAuth app configured here (${providerEnvPrefix(provider.id)}_CLIENT_ID/_CLIENT_SECRET)`,
+      `${entry.name} has no OAuth app configured here (${providerEnvPrefix(entry.id)}_CLIENT_ID/_CLIENT_SECRET)`,
     );
   }
   await assertRedirectAllowed(ctx.store, accountId, body.redirect_url);
-  await assertResolvable(ctx, provider, connectionConfig);
+  await assertResolvable(ctx, entry, connectionConfig);
   try {
     return await startConnectionFlow(
       ctx.temporal,
       ctx.config.TEMPORAL_TASK_QUEUE,
-      timingForProvider(refreshTiming(ctx.config), provider),
+      timingForProvider(refreshTiming(ctx.config), entry),
       {
         accountId,
         provider: body.datasource_id,
@@ -67,20 +67,16 @@ export async function issueAuthorization(
   } catch (err) {
     if (dependencyUnavailable(err)) throw err;
     request.log.warn({ err }, 'could not issue an authorization request');
-    throw new HttpError(
-      502,
-      'provider_unavailable',
-      `could not prepare the authorization at ${provider.name}; try again`,
-    );
+    throw new HttpError(502, 'provider_unavailable', `could not prepare the authorization at ${entry.name}; try again`);
   }
 }
 
 const invalidConfig = (field: string, message: string) =>
   new HttpError(400, 'invalid_connection_config', message, [{ path: `body.connection_config.${field}`, message }]);
 
-function checkedConnectionConfig(provider: ProviderEntry, given: Record<string, string> | undefined) {
+function checkedConnectionConfig(entry: ProviderEntry, given: Record<string, string> | undefined) {
   try {
-    return checkConnectionConfig(provider, given);
+    return checkConnectionConfig(entry, given);
   } catch (err) {
     if (err instanceof ConnectionConfigError) throw invalidConfig(err.field, err.message);
     throw err;
@@ -88,23 +84,23 @@ function checkedConnectionConfig(provider: ProviderEntry, given: Record<string, 
 }
 
 /** A failed discovery is the provider's trouble (502); a filled host that is not public, the caller's value (400). */
-async function assertResolvable(ctx: ApiContext, provider: ProviderEntry, connectionConfig: Record<string, string>) {
+async function assertResolvable(ctx: ApiContext, entry: ProviderEntry, connectionConfig: Record<string, string>) {
   try {
-    await resolveAuthorizationServer(provider, connectionConfig, {
+    await resolveAuthorizationServer(entry, connectionConfig, {
       allowLoopbackHttp: ctx.config.NODE_ENV !== 'production',
     });
   } catch (err) {
     if (err instanceof DiscoveryError) throw new HttpError(502, 'discovery_failed', err.message);
     if (!(err instanceof HostNotAllowedError)) throw err;
-    const field = hostFields(provider)[0];
+    const field = hostFields(entry)[0];
     if (field) throw invalidConfig(field, `connection_config.${field} is not allowed: ${err.message}`);
-    throw new HttpError(502, 'provider_misconfigured', `${provider.name}: ${err.message}`);
+    throw new HttpError(502, 'provider_misconfigured', `${entry.name}: ${err.message}`);
   }
 }
 
 /** The connection_config fields that fill a host in one of the provider's URLs. */
-function hostFields(provider: ProviderEntry): string[] {
-  const urls = [provider.issuer, provider.authorizationEndpoint, provider.tokenEndpoint, provider.revocationEndpoint];
+function hostFields(entry: ProviderEntry): string[] {
+  const urls = [entry.issuer, entry.authorizationEndpoint, entry.tokenEndpoint, entry.revocationEndpoint];
   const hosts = urls.map((url) => /^[a-z]+:\/\/([^/?#]*)/i.exec(url ?? '')?.[1] ?? '');
   return [...new Set(hosts.flatMap(templateNames))];
 }

@@ -51,10 +51,10 @@ export interface FlowSample {
 const since = (t: number) => performance.now() - t;
 
 /** Drives one flow: new request, sign-in and consent at the provider, the callback, the credentials. */
-export async function runOneFlow(contender: Contender, datasourceId = contender.datasourceId): Promise<FlowSample> {
+export async function runOneFlow(contender: Contender, provider = contender.provider): Promise<FlowSample> {
   const t0 = performance.now();
   const created = await callApi(contender, 'POST', '/api/oauth2', {
-    datasource_id: datasourceId,
+    datasource_id: provider,
     validity_duration: 600,
   });
   if (created.status !== 200)

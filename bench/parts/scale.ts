@@ -4,9 +4,10 @@ import type { TokenEndpointResponse } from 'oauth4webapi';
 import * as oauth from 'oauth4webapi';
 import { tokenExpiries } from '../../activities/tokenExpiries.js';
 import { refreshTiming } from '../../lib/config.js';
-import { randomSecret, secretHash } from '../../lib/crypto/secretHash.js';
+import { secretHash } from '../../lib/crypto/secretHash.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
 import type { ConnectionDoc, OAuthRequestDoc, StoredCredentials } from '../../lib/store/documents.js';
+import { newPullId } from '../../lib/store/pullId.js';
 import { savedConnectionStartOptions } from '../../lib/temporal/connectionWorkflowStart.js';
 import { connectionWorkflowId } from '../../lib/temporal/names.js';
 import { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
@@ -85,7 +86,7 @@ export async function runScalePart(
   let creationRate = sizes.assumedCreationRate;
   const phases: ScalePhaseResult[] = [];
   for (const n of sizes.phases) {
-    await retireConnections(bench, { connectionType: SCALE_TYPE });
+    await retireConnections(bench, { provider: SCALE_TYPE });
     const phase = await runPhase(bench, sizes, n, n / rate, creationRate, log);
     creationRate = Math.max(1, phase.creationPerSecond * 0.8);
     phases.push(phase);
@@ -186,7 +187,7 @@ async function runPhase(
   for (;;) {
     const docs = await retrying('reading lastRefreshedAt', () =>
       store.connections
-        .find({ connectionType: SCALE_TYPE }, { projection: { _id: 1, lastRefreshedAt: 1, status: 1 } })
+        .find({ provider: SCALE_TYPE }, { projection: { _id: 1, lastRefreshedAt: 1, status: 1 } })
         .toArray(),
     );
     for (const doc of docs) {
@@ -289,7 +290,7 @@ function connectionDocuments(
 ): { connection: ConnectionDoc; request: OAuthRequestDoc } {
   const { keyRing } = bench;
   const connectionId = randomUUID();
-  const requestId = secretHash(randomSecret(32)); // the pull_id's hash
+  const { authorizationRequestId } = newPullId();
   const tokens = { ...minted } as unknown as TokenEndpointResponse;
   const credentials: StoredCredentials = {
     access_token: minted.access_token,
@@ -301,7 +302,7 @@ function connectionDocuments(
   const connection: ConnectionDoc = {
     _id: connectionId,
     accountId: 'bench',
-    connectionType: SCALE_TYPE,
+    provider: SCALE_TYPE,
     name: `bench scale ${i}`,
     status: 'active',
     credentials: keyRing.encryptJson(credentials, connectionId),
@@ -311,19 +312,19 @@ function connectionDocuments(
     lastRefreshedAt: null,
     providerData: {},
     apiBaseUri: entry.apiBaseUri ?? null,
-    requestId,
+    authorizationRequestId,
     adoptedAt: now,
     createdAt: now,
     updatedAt: now,
   };
   const request: OAuthRequestDoc = {
-    _id: requestId,
+    _id: authorizationRequestId,
     stateHash: secretHash(oauth.generateRandomState()),
     accountId: 'bench',
     connectionId,
-    datasourceId: SCALE_TYPE,
+    provider: SCALE_TYPE,
     status: 'completed',
-    codeVerifier: keyRing.encrypt(Buffer.from(oauth.generateRandomCodeVerifier()), requestId),
+    codeVerifier: keyRing.encrypt(Buffer.from(oauth.generateRandomCodeVerifier()), authorizationRequestId),
     redirectUrl: null,
     connectionName: null,
     scopes: minted.scope.split(' '),
@@ -338,7 +339,7 @@ function connectionDocuments(
 /** Ends the workflows of the matching connections (terminate) and deletes their documents. */
 export async function retireConnections(
   bench: BenchStack,
-  filter: { connectionType?: string | { $in: string[] } },
+  filter: { provider?: string | { $in: string[] } },
 ): Promise<number> {
   const docs = await retrying('listing connections', () =>
     bench.store.connections.find(filter, { projection: { _id: 1 } }).toArray(),

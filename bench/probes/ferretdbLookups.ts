@@ -26,7 +26,7 @@ try {
     const docs = Array.from({ length: n }, (_, i) => ({
       _id: `${i}-${Math.random().toString(36).slice(2)}`,
       accountId: 'probe',
-      connectionType: 'demo',
+      provider: 'demo',
       status: 'active',
       credentials: 'x'.repeat(600), // about the size of an encrypted credentials envelope
       scopes: ['read'],

@@ -6,7 +6,7 @@ export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 export interface ConnectionDoc {
   _id: string; // connectionId
   accountId: string;
-  connectionType: string;
+  provider: string;
   name: string;
   status: ConnectionStatus;
   /** envelope of StoredCredentials, associated data = connectionId */
@@ -20,8 +20,8 @@ export interface ConnectionDoc {
   apiBaseUri: string | null;
   /** the values of the provider's `{name}` templates (not secret); absent on connections saved before there were any */
   connectionConfig?: Record<string, string>;
-  /** the oauth_requests _id whose code produced these credentials */
-  requestId: string;
+  /** the authorization request whose code produced these credentials */
+  authorizationRequestId: string;
   adoptedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -47,11 +47,11 @@ export const OAUTH_REQUEST_STATUSES = [
 export type OAuthRequestStatus = (typeof OAUTH_REQUEST_STATUSES)[number];
 
 export interface OAuthRequestDoc {
-  _id: string; // secretHash(pull_id)
+  _id: string; // the authorization request id: secretHash(pull_id), see pullId.ts
   stateHash: string;
   accountId: string;
   connectionId: string;
-  datasourceId: string;
+  provider: string;
   status: OAuthRequestStatus;
   /** envelope of the PKCE code verifier, associated data = _id */
   codeVerifier: string;
@@ -98,7 +98,7 @@ export interface CodecSessionDoc {
  * findAndModify is not).
  */
 export interface CallbackClaimDoc {
-  _id: string; // the request's _id
+  _id: string; // the authorization request id
   /** secretHash of what the redirect carried (`code` / `error`), to recognise that same redirect re-sent */
   callbackHash: string;
   /** the API could not tell whether its delivery reached the workflow: that same redirect may be re-sent */
@@ -128,7 +128,7 @@ export type ConnectionEventType = (typeof CONNECTION_EVENT_TYPES)[number];
 export interface ConnectionEventDoc {
   connectionId: string;
   accountId: string;
-  connectionType: string;
+  provider: string;
   type: ConnectionEventType;
   details: Record<string, unknown>;
   at: Date;
