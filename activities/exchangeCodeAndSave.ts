@@ -2,17 +2,17 @@ import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
 import type { RefreshTiming } from '../lib/config.js';
 import { timingForProvider } from '../lib/providers/timingForProvider.js';
-import type { ConnectionDoc, OAuthRequestDoc, StoredCredentials } from '../lib/store/documents.js';
+import { authorizedConnection } from '../lib/store/authorizedConnection.js';
+import type { ConnectionDoc, OAuthRequestDoc } from '../lib/store/documents.js';
 import type { TokenClock } from '../workflows/connectionMessages.js';
 import { providerTimeoutMs } from '../lib/providers/resolveAuthorizationServer.js';
 import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity, type ResolvedProvider } from './providerForActivity.js';
-import { apiBaseUriOf, providerDataOf, unwrapTokenResponse } from './tokenResponseFields.js';
+import { unwrapTokenResponse } from '../lib/providers/tokenResponseFields.js';
 import { checkTokenLifetime, type TokenLifetimeProblem } from './checkTokenLifetime.js';
 import { recordLifetimeFloored } from './recordConnectionEvent.js';
 import { tokenClockOf } from '../lib/store/tokenClock.js';
-import { tokenExpiries } from './tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
 import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
 
@@ -110,43 +110,11 @@ export async function exchangeCodeAndSave(
   const { tokens, lifetimeProblem } = await requestTokens(ctx, request, resolved, input.callback);
 
   await pauseForTest(ctx, 'exchange:after-response', request.connectionId);
-  const now = new Date();
-  const credentials: StoredCredentials = {
-    access_token: tokens.access_token,
-    token_type: tokens.token_type,
-    ...(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}),
-    ...(tokens.id_token ? { id_token: tokens.id_token } : {}),
-    ...(tokens.scope ? { scope: tokens.scope } : {}),
-  };
-  const providerData = providerDataOf(entry, tokens, input.callback.params ?? {});
-  const doc = {
-    accountId: request.accountId,
-    provider: request.provider,
-    status: 'active' as const,
-    credentials: ctx.keyRing.encryptJson(credentials, request.connectionId),
-    scopes: tokens.scope ? tokens.scope.split(' ').filter(Boolean) : request.scopes,
-    ...tokenExpiries(tokens, entry, now, null),
-    lastAuthorizedAt: now,
-    providerData,
-    apiBaseUri: apiBaseUriOf(entry, resolved.connectionConfig, providerData),
+  const { fields: doc, firstFields } = authorizedConnection(request, tokens, entry, ctx.keyRing, new Date(), {
+    callbackParams: input.callback.params ?? {},
     connectionConfig: resolved.connectionConfig,
-    authorizationRequestId: request._id,
-    updatedAt: now,
-  };
-  await setById(
-    connections,
-    request.connectionId,
-    {
-      $set: doc,
-      $setOnInsert: {
-        name: request.connectionName ?? `${entry.name} connection`,
-        lastRefreshedAt: null,
-        adoptedAt: null,
-        createdAt: now,
-      },
-    },
-    { upsert: true },
-  );
+  });
+  await setById(connections, request.connectionId, { $set: doc, $setOnInsert: firstFields }, { upsert: true });
   if (lifetimeProblem) await recordLifetimeFloored(ctx, { _id: request.connectionId, ...doc }, lifetimeProblem);
   await pauseForTest(ctx, 'save:before-complete', request.connectionId);
   await markCompleted(ctx, request._id);

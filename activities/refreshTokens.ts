@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
 import { providerTimeoutMs } from '../lib/providers/resolveAuthorizationServer.js';
-import { apiBaseUriOf, providerDataOf, unwrapTokenResponse } from './tokenResponseFields.js';
+import { apiBaseUriOf, providerDataOf, unwrapTokenResponse } from '../lib/providers/tokenResponseFields.js';
 import type { StoredCredentials } from '../lib/store/documents.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
 import type { ActivityContext } from './activityContext.js';
@@ -13,7 +13,7 @@ import type { RefreshTiming } from '../lib/config.js';
 import { timingForProvider } from '../lib/providers/timingForProvider.js';
 import type { TokenClock } from '../workflows/connectionMessages.js';
 import { recordConnectionEvent, recordLifetimeFloored } from './recordConnectionEvent.js';
-import { tokenExpiries } from './tokenExpiries.js';
+import { tokenExpiries } from '../lib/store/tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
 
 export type RefreshResult =

@@ -9,8 +9,8 @@ import {
   createDemoProvider,
   type DemoProvider,
   type DemoProviderOptions,
-} from '../scripts/demoProvider/createDemoProvider.js';
-import { freePort } from '../scripts/servers/freePort.js';
+} from '../scripts/dev/demoProvider/createDemoProvider.js';
+import { freePort } from '../scripts/dev/servers/freePort.js';
 import { authorizeByRedirects } from './support/authorizeByRedirects.js';
 import { useInProcessService } from './support/inProcessService.js';
 import { RiveryClient } from './support/RiveryClient.js';

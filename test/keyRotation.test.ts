@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 async function rotate(keys: string) {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', 'rotate'], {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/cli/keys.ts', 'rotate'], {
     env: { ...process.env, MONGODB_URI: stack.mongoUri, MONGODB_DATABASE: database, CONNECTFLOW_ENCRYPTION_KEYS: keys },
   });
   return stdout;

@@ -1,7 +1,7 @@
-import type { Contender, ContenderName } from '../benchStack.js';
-import { authorizeOverHttp } from '../httpAuthorizer.js';
-import { RssSampler } from '../procStats.js';
-import { round, summarize, type Summary } from '../stats.js';
+import type { Contender, ContenderName } from '../harness/benchStack.js';
+import { authorizeOverHttp } from '../harness/httpAuthorizer.js';
+import { RssSampler } from '../harness/procStats.js';
+import { round, summarize, type Summary } from '../harness/stats.js';
 
 export interface ApiAnswer {
   status: number;
@@ -201,4 +201,13 @@ export async function runFlowsPart(
     }
   }
   return { levels, warmupFlows: sizes.warmup, order: contenders.map((c) => c.name) };
+}
+
+/** The figures of one contender at one concurrency level. */
+export function flowLevel(
+  flows: FlowsPartResult | undefined,
+  name: ContenderName,
+  concurrency: number,
+): FlowLevelResult | undefined {
+  return flows?.levels.find((l) => l.contender === name && l.concurrency === concurrency);
 }

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { ensureTools } from '../../scripts/servers/buildTools.js';
-import { freePort } from '../../scripts/servers/freePort.js';
-import { startFerretDb } from '../../scripts/servers/startFerretDb.js';
-import { cpuSeconds } from '../procStats.js';
+import { ensureTools } from '../../scripts/dev/servers/buildTools.js';
+import { freePort } from '../../scripts/dev/servers/freePort.js';
+import { startFerretDb } from '../../scripts/dev/servers/startFerretDb.js';
+import { cpuSeconds } from '../harness/procStats.js';
 
 /**
  * `npx tsx bench/probes/ferretdbLookups.ts`: what one document lookup costs on the pinned FerretDB

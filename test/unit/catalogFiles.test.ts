@@ -8,7 +8,7 @@ import { CATALOG_CATEGORIES, CatalogFileSchema, URL_KEYS } from '../../lib/provi
 import { forbiddenProbes, isAnchored, patternProblem } from '../../lib/providers/connectionConfigPattern.js';
 import { templateNames } from '../../lib/providers/urlTemplates.js';
 import { loadCatalogFiles, parseCatalogFile } from '../../lib/providers/loadCatalogFiles.js';
-import { PROVIDERS_DOC, renderProvidersDoc } from '../../scripts/writeProvidersDoc.js';
+import { PROVIDERS_DOC, renderProvidersDoc } from '../../scripts/dev/writeProvidersDoc.js';
 
 const catalogDir = fileURLToPath(new URL('../../catalog/', import.meta.url));
 const fileNames = (await readdir(catalogDir)).sort();
