@@ -152,7 +152,7 @@ export function catalogFileSchema(options: CatalogFileOptions) {
           }
         }
       }
-      // FORMAT.md: every {name} used anywhere (URLs, extra params, fixed proxy headers) is declared.
+      // Every {name} used anywhere (URLs, extra params, fixed proxy headers) must be declared too.
       const elsewhere: [string, Record<string, string> | undefined][] = [
         ['authorization_params', entry.authorization_params],
         ['token_params', entry.token_params],
