@@ -26,7 +26,9 @@ export async function startInProcessService(
   const store = await openStore(config);
   const temporal = await connectTestTemporal();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const { catalog } = await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR);
+  const { catalog, problems } = await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR);
+  // A test's own catalog entries must load: a malformed one is a mistake in the test.
+  if (problems.length > 0) throw new Error(`catalog problems: ${JSON.stringify(problems)}`);
   const worker = await createConnectionWorker({ config, catalog, connection, temporal, store, keyRing });
   const running = worker.run();
   const api = await startInProcessApi({ ...appEnv, ...apiEnv }, apiContext);
