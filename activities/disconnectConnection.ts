@@ -60,7 +60,7 @@ export async function disconnectConnection(
 
 /** Revokes the refresh token, then the access token; false when the provider has no revocation endpoint. */
 async function revokeTokens(ctx: ActivityContext, doc: ConnectionDoc, cancelled: AbortSignal): Promise<boolean> {
-  const { entry, as, client, clientAuth } = await providerForActivity(ctx, doc.provider);
+  const { as, client, clientAuth } = await providerForActivity(ctx, doc.provider, doc.connectionConfig ?? {});
   if (!as.revocation_endpoint) return false;
   const credentials = readCredentials(ctx.keyRing, doc);
   const tokens = [
@@ -74,7 +74,7 @@ async function revokeTokens(ctx: ActivityContext, doc: ConnectionDoc, cancelled:
   ]);
   for (const { token, hint } of tokens) {
     const response = await oauth.revocationRequest(as, client, clientAuth, token, {
-      ...requestOptions(entry),
+      ...requestOptions(as),
       signal,
       additionalParameters: { token_type_hint: hint },
     });

@@ -49,10 +49,11 @@ beforeAll(async () => {
   const entry = (id: string, apiBaseUri: string) => ({
     id,
     name: id,
-    oauth: true,
+    categories: ['developer-tools'],
+    docs_url: 'https://github.com/panva/node-oidc-provider',
     issuer: provider.issuer,
-    defaultScopes: ['read'],
-    apiBaseUri,
+    default_scopes: ['read'],
+    api_base_uri: apiBaseUri,
   });
   const env = {
     CONNECTFLOW_EXTRA_PROVIDERS: JSON.stringify([

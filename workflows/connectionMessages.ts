@@ -21,6 +21,8 @@ export interface AuthorizationRequestOptions {
   scopes: string[] | null;
   redirectUrl: string | null;
   connectionName: string | null;
+  /** the provider's template values; none (null or absent) on a reauthorization keeps the connection's own */
+  connectionConfig?: Record<string, string> | null;
 }
 
 /** A saved connection's state, carried from run to run. */
@@ -54,6 +56,8 @@ export interface CallbackDelivery {
   iss: string | null;
   error: string | null;
   errorDescription: string | null;
+  /** the redirect's other query parameters (e.g. QuickBooks realmId); the provider's declared ones are kept */
+  params?: Record<string, string>;
 }
 
 export type FlowOutcome =

@@ -143,7 +143,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     try {
       const result = await activities.exchange.exchangeCodeAndSave({
         authorizationRequestId,
-        callback: { code: received.code, state: received.state, iss: received.iss },
+        callback: { code: received.code, state: received.state, iss: received.iss, params: received.params ?? {} },
       });
       state.clock = result.clock;
       state.timing = result.timing;

@@ -10,7 +10,7 @@ import { callbackUpdateId, connectionWorkflowId } from '../../lib/temporal/names
 import { type CallbackDelivery, deliverCallbackUpdate, type FlowOutcome } from '../../workflows/connectionMessages.js';
 import { isRequestExpired } from '../../workflows/requestValidity.js';
 import type { ApiContext } from '../ApiContext.js';
-import type { CallbackQuery } from './callbackSchemas.js';
+import { type CallbackQuery, otherCallbackParams } from './callbackSchemas.js';
 
 /** How long the browser waits for the exchange before it is told to come back for the outcome. */
 const OUTCOME_WAIT_MS = 30_000;
@@ -54,6 +54,7 @@ export async function receiveCallback(
       iss: query.iss ?? null,
       error: query.error ?? null,
       errorDescription: query.error_description ?? null,
+      params: otherCallbackParams(query),
     },
     log,
   );

@@ -56,6 +56,7 @@ export const ConnectionView = z.looseObject({
   lastAuthorizedAt: z.string(),
   lastRefreshedAt: z.string().nullable(),
   apiBaseUri: z.string().nullable(),
+  connectionConfig: z.record(z.string(), z.string()),
   providerData: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -15,6 +15,11 @@ export const ValidityDuration = z
   .min(VALIDITY_MIN_SECONDS, { error: boundsMessage })
   .max(VALIDITY_MAX_SECONDS, { error: boundsMessage });
 
+/** The values of a provider's `{name}` templates; checked against the provider's own patterns. */
+export const ConnectionConfigInput = z
+  .record(z.string().min(1).max(64), z.string().max(253))
+  .refine((values) => Object.keys(values).length <= 20, 'at most 20 connection_config fields');
+
 export const NewOAuth2RequestBody = z.object({
   datasource_id: z.string().min(1).max(100),
   validity_duration: ValidityDuration,
@@ -24,6 +29,9 @@ export const NewOAuth2RequestBody = z.object({
     .max(2048)
     .optional(),
   scopes: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
+  connection_config: ConnectionConfigInput.optional().describe(
+    'values of the provider\'s connection_config fields (GET /api/connection_types/:datasource_id), e.g. {"subdomain": "acme"}',
+  ),
 });
 
 /** A new authorization request as its client gets it (POST /api/oauth2, POST .../reauthorize). */

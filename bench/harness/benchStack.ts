@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { generateKeySpec, parseKeyRing, type KeyRing } from '../../lib/crypto/keyRing.js';
-import { loadCatalog, type ProviderEntry } from '../../lib/providers/catalog.js';
+import { loadCatalog, type ProviderCatalog } from '../../lib/providers/catalog.js';
 import { createApiToken } from '../../lib/store/apiTokens.js';
 import { openStore, type Store } from '../../lib/store/openStore.js';
 import { connectTemporalClient } from '../../lib/temporal/connectTemporalClient.js';
@@ -52,7 +52,7 @@ export interface BenchStack {
   stack: Stack;
   config: Config;
   keyRing: KeyRing;
-  catalog: Map<string, ProviderEntry>;
+  catalog: ProviderCatalog;
   store: Store;
   temporal: Client;
   contenders: Contender[];
@@ -351,7 +351,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       stack,
       config,
       keyRing,
-      catalog: loadCatalog(stack.appEnv),
+      catalog: (await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR)).catalog,
       store,
       temporal,
       contenders,

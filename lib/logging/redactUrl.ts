@@ -7,6 +7,8 @@ const SECRET_PARAMS = new Set([
   'client_secret',
   'pull_id',
   'token',
+  // Not a secret, but a customer's tenant names have no business in access logs either.
+  'connection_config',
 ]);
 
 /** A proxied path carries the provider's own query parameters, whose secret ones cannot be named here. */

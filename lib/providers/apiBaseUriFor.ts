@@ -1,18 +1,24 @@
 import type { ConnectionDoc } from '../store/documents.js';
 import type { ProviderEntry } from './catalog.js';
+import { fillTemplate } from './urlTemplates.js';
 
 /**
  * The base URL of a connection's API, the one place that decides it: the token-response field the
  * entry names (e.g. Salesforce's `instance_url`, kept in providerData), else the entry's own
  * `apiBaseUri`, else what was stored with the connection. Undefined when none is a usable http(s)
- * URL without credentials, query or fragment. (Templated entries resolve their `connection_config` here.)
+ * URL without credentials, query or fragment. A templated `apiBaseUri` is filled from the
+ * connection's `connection_config` (unfilled, it is skipped).
  */
 export function apiBaseUriFor(
-  connection: Pick<ConnectionDoc, 'providerData' | 'apiBaseUri'>,
+  connection: Pick<ConnectionDoc, 'providerData' | 'apiBaseUri' | 'connectionConfig'>,
   provider: Pick<ProviderEntry, 'apiBaseUri' | 'apiBaseUriFrom'> | undefined,
 ): URL | undefined {
   const fromProviderData = provider?.apiBaseUriFrom ? connection.providerData[provider.apiBaseUriFrom] : undefined;
-  const candidates = [fromProviderData, provider?.apiBaseUri, connection.apiBaseUri];
+  const candidates = [
+    fromProviderData,
+    filled(provider?.apiBaseUri, connection.connectionConfig),
+    connection.apiBaseUri,
+  ];
   const first = candidates.find((c): c is string => typeof c === 'string' && c.length > 0);
   return first === undefined ? undefined : usableBase(first);
 }
@@ -27,4 +33,13 @@ function usableBase(value: string): URL | undefined {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
   if (url.username || url.password || url.search || url.hash) return undefined;
   return url;
+}
+
+function filled(template: string | undefined, values: Record<string, string> | undefined): string | undefined {
+  if (template === undefined) return undefined;
+  try {
+    return fillTemplate(template, values ?? {});
+  } catch {
+    return undefined;
+  }
 }

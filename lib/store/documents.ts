@@ -19,6 +19,8 @@ export interface ConnectionDoc {
   lastRefreshedAt: Date | null;
   providerData: Record<string, unknown>;
   apiBaseUri: string | null;
+  /** the values of the provider's `{name}` templates (not secret); absent on connections saved before there were any */
+  connectionConfig?: Record<string, string>;
   /** the authorization request whose code produced these credentials */
   authorizationRequestId: string;
   adoptedAt: Date | null;
@@ -57,6 +59,8 @@ export interface OAuthRequestDoc {
   redirectUrl: string | null;
   connectionName: string | null;
   scopes: string[];
+  /** the connection_config the flow was started with, copied to the connection it makes */
+  connectionConfig?: Record<string, string>;
   expiresAt: Date;
   error: { error: string; error_description: string | null } | null;
   createdAt: Date;

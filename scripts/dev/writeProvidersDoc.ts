@@ -37,6 +37,7 @@ export function renderProvidersDoc(entries: CatalogFile[]): string {
   for (const e of sorted) {
     lines.push(`<a id="${e.id}"></a>`, '', `## ${text(e.name)} (${code(e.id)})`, '');
     lines.push(`- Categories: ${e.categories.join(', ')}`);
+    if (e.aliases?.length) lines.push(`- Also answers to: ${e.aliases.map(code).join(' ')}`);
     lines.push(
       `- Default scopes: ${e.default_scopes.length ? e.default_scopes.map(code).join(' ') : 'none (set on the app or chosen at consent)'}`,
     );

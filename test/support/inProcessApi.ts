@@ -19,16 +19,12 @@ export async function startInProcessApi(
   const config = loadConfig(appEnv);
   const store = await openStore(config);
   const temporal = await connectTestTemporal();
-  const app = await buildApp({
-    config,
-    store,
-    temporal,
-    catalog: loadCatalog(appEnv),
-    keyRing,
-    env: appEnv,
-    ...context,
-  });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const { catalog, problems } = await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR);
+  // A test's own catalog entries must load: a malformed one is a mistake in the test.
+  if (problems.length > 0) throw new Error(`catalog problems: ${JSON.stringify(problems)}`);
+  const app = await buildApp({ config, store, temporal, catalog, keyRing, ...context });
+  // The stack's own port unless this API is given one (e.g. to receive its own callbacks).
+  const url = await app.listen({ host: '127.0.0.1', port: env.PORT ? config.PORT : 0 });
   return {
     app,
     store,

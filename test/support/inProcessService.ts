@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, refreshTiming } from '../../lib/config.js';
+import { loadCatalog } from '../../lib/providers/catalog.js';
 import { openStore } from '../../lib/store/openStore.js';
 import { createConnectionWorker } from '../../worker/createConnectionWorker.js';
 import { afterAll, beforeAll } from 'vitest';
@@ -25,7 +26,10 @@ export async function startInProcessService(
   const store = await openStore(config);
   const temporal = await connectTestTemporal();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createConnectionWorker({ config, env: appEnv, connection, temporal, store, keyRing });
+  const { catalog, problems } = await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR);
+  // A test's own catalog entries must load: a malformed one is a mistake in the test.
+  if (problems.length > 0) throw new Error(`catalog problems: ${JSON.stringify(problems)}`);
+  const worker = await createConnectionWorker({ config, catalog, connection, temporal, store, keyRing });
   const running = worker.run();
   const api = await startInProcessApi({ ...appEnv, ...apiEnv }, apiContext);
   return {

@@ -10,6 +10,11 @@ describe('redactUrl', () => {
     expect(out.startsWith('/oauth2/callback?')).toBe(true);
   });
 
+  it("keeps the browser flow's connection_config out of the log", () => {
+    const out = redactUrl('/api/connection_types/zendesk/connect?connection_config=%7B%22subdomain%22%3A%22acme%22%7D');
+    expect(out).not.toContain('acme');
+  });
+
   it('leaves URLs without a query alone', () => {
     expect(redactUrl('/api/connections')).toBe('/api/connections');
   });
