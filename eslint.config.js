@@ -26,6 +26,26 @@ const NOT_IN_WORKFLOWS = [
   'fastify',
   'pino',
 ];
+// What ships runs on production dependencies only (the image installs with --omit=dev).
+const DEVELOPMENT_ONLY = {
+  group: [
+    '**/scripts/dev/**',
+    '**/scripts/build*',
+    '**/bench/**',
+    '**/test/**',
+    'tsx',
+    'tsx/*',
+    'esbuild',
+    'oidc-provider',
+    'oidc-provider/*',
+    'vitest',
+    'vitest/*',
+    '@temporalio/testing',
+    'playwright-core',
+  ],
+  message: 'Shipped code runs with production dependencies only: no dev scripts, bench, tests or dev packages.',
+};
+const SHIPPED = ['api/**/*.ts', 'worker/**/*.ts', 'activities/**/*.ts', 'lib/**/*.ts', 'scripts/cli/**/*.ts'];
 
 export default tseslint.config(
   {
@@ -61,12 +81,17 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    files: SHIPPED,
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [DEVELOPMENT_ONLY] }] },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
+            DEVELOPMENT_ONLY,
             { group: NODE_BUILTINS, message: 'Workflow code is deterministic: no Node built-ins (use an activity).' },
             {
               group: NOT_IN_WORKFLOWS,

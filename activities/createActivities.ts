@@ -12,11 +12,11 @@ import { restartMissingConnectionWorkflows } from './restartMissingConnectionWor
 export function createActivities(ctx: ActivityContext) {
   return {
     createAuthorizationRequest: (input: CreateAuthorizationRequestInput) => createAuthorizationRequest(ctx, input),
-    exchangeCodeAndSave: (input: { requestId: string; callback: CallbackParameters }) =>
+    exchangeCodeAndSave: (input: { authorizationRequestId: string; callback: CallbackParameters }) =>
       exchangeCodeAndSave(ctx, input),
-    markRequestExpired: (requestId: string) => markRequestExpired(ctx, requestId),
-    markRequestFailed: (requestId: string, error: { error: string; error_description: string | null }) =>
-      markRequestFailed(ctx, requestId, error),
+    markRequestExpired: (authorizationRequestId: string) => markRequestExpired(ctx, authorizationRequestId),
+    markRequestFailed: (authorizationRequestId: string, error: { error: string; error_description: string | null }) =>
+      markRequestFailed(ctx, authorizationRequestId, error),
     refreshTokens: (input: { connectionId: string }) => refreshTokens(ctx, input),
     recordRefreshThrottled: (input: Parameters<typeof recordRefreshThrottled>[1]) => recordRefreshThrottled(ctx, input),
     disconnectConnection: (input: { connectionId: string }) =>

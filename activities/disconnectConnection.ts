@@ -61,7 +61,7 @@ export async function disconnectConnection(
 
 /** Revokes the refresh token, then the access token; false when the provider has no revocation endpoint. */
 async function revokeTokens(ctx: ActivityContext, doc: ConnectionDoc, cancelled: AbortSignal): Promise<boolean> {
-  const { entry, as, client, clientAuth } = await providerForActivity(ctx, doc.connectionType);
+  const { entry, as, client, clientAuth } = await providerForActivity(ctx, doc.provider);
   if (!as.revocation_endpoint) return false;
   const credentials = readCredentials(ctx.keyRing, doc);
   const tokens = [

@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
 import type { RefreshTiming } from '../lib/config.js';
 import { timingForProvider } from '../lib/providers/timingForProvider.js';
-import type { ConnectionDoc, OAuthRequestDoc, StoredCredentials } from '../lib/store/documents.js';
+import { authorizedConnection } from '../lib/store/authorizedConnection.js';
+import type { ConnectionDoc, OAuthRequestDoc } from '../lib/store/documents.js';
 import type { TokenClock } from '../workflows/connectionMessages.js';
 import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAuthorizationServer.js';
 import type { ActivityContext } from './activityContext.js';
@@ -11,7 +12,6 @@ import { providerForActivity } from './providerForActivity.js';
 import { checkTokenLifetime, type TokenLifetimeProblem } from './checkTokenLifetime.js';
 import { recordLifetimeFloored } from './recordConnectionEvent.js';
 import { tokenClockOf } from '../lib/store/tokenClock.js';
-import { tokenExpiries } from './tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
 import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
 
@@ -55,11 +55,11 @@ const finalFailure = (details: ProviderErrorDetails): ApplicationFailure =>
 
 const summary = (
   ctx: ActivityContext,
-  doc: Pick<ConnectionDoc, '_id' | 'connectionType'> & Parameters<typeof tokenClockOf>[0],
+  doc: Pick<ConnectionDoc, '_id' | 'provider'> & Parameters<typeof tokenClockOf>[0],
 ): SavedConnection => ({
   connectionId: doc._id,
   clock: tokenClockOf(doc),
-  timing: timingForProvider(ctx.timing, ctx.catalog.get(doc.connectionType)),
+  timing: timingForProvider(ctx.timing, ctx.catalog.get(doc.provider)),
 });
 
 /**
@@ -72,17 +72,17 @@ const summary = (
  */
 export async function exchangeCodeAndSave(
   ctx: ActivityContext,
-  input: { requestId: string; callback: CallbackParameters },
+  input: { authorizationRequestId: string; callback: CallbackParameters },
 ): Promise<SavedConnection> {
   const { oauthRequests, connections } = ctx.store;
-  const request = await oauthRequests.findOne({ _id: input.requestId });
+  const request = await oauthRequests.findOne({ _id: input.authorizationRequestId });
   if (!request) throw ApplicationFailure.nonRetryable('authorization request not found', 'request_not_found');
 
   // Tokens are saved only after the request was claimed ('exchanging'): a first attempt (the request
   // still 'pending') has nothing saved to find; a retry looks for this request's saved connection.
   const firstAttempt = request.status === 'pending' || request.status === 'callback_received';
   const saved = firstAttempt ? null : await connections.findOne({ _id: request.connectionId });
-  if (saved && saved.requestId === request._id) {
+  if (saved && saved.authorizationRequestId === request._id) {
     await markCompleted(ctx, request._id);
     return summary(ctx, saved);
   }
@@ -102,7 +102,7 @@ export async function exchangeCodeAndSave(
     throw finalFailure(INTERRUPTED);
   }
 
-  const { entry, as, client, clientAuth } = await providerForActivity(ctx, request.datasourceId);
+  const { entry, as, client, clientAuth } = await providerForActivity(ctx, request.provider);
   const { tokens, lifetimeProblem } = await requestTokens(
     ctx,
     request,
@@ -114,44 +114,8 @@ export async function exchangeCodeAndSave(
   );
 
   await pauseForTest(ctx, 'exchange:after-response', request.connectionId);
-  const now = new Date();
-  const credentials: StoredCredentials = {
-    access_token: tokens.access_token,
-    token_type: tokens.token_type,
-    ...(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}),
-    ...(tokens.id_token ? { id_token: tokens.id_token } : {}),
-    ...(tokens.scope ? { scope: tokens.scope } : {}),
-  };
-  const providerData = Object.fromEntries(
-    entry.providerDataFields.filter((f) => tokens[f] !== undefined).map((f) => [f, tokens[f]]),
-  );
-  const doc = {
-    accountId: request.accountId,
-    connectionType: request.datasourceId,
-    status: 'active' as const,
-    credentials: ctx.keyRing.encryptJson(credentials, request.connectionId),
-    scopes: tokens.scope ? tokens.scope.split(' ').filter(Boolean) : request.scopes,
-    ...tokenExpiries(tokens, entry, now, null),
-    lastAuthorizedAt: now,
-    providerData,
-    apiBaseUri: entry.apiBaseUri ?? null,
-    requestId: request._id,
-    updatedAt: now,
-  };
-  await setById(
-    connections,
-    request.connectionId,
-    {
-      $set: doc,
-      $setOnInsert: {
-        name: request.connectionName ?? `${entry.name} connection`,
-        lastRefreshedAt: null,
-        adoptedAt: null,
-        createdAt: now,
-      },
-    },
-    { upsert: true },
-  );
+  const { fields: doc, firstFields } = authorizedConnection(request, tokens, entry, ctx.keyRing, new Date());
+  await setById(connections, request.connectionId, { $set: doc, $setOnInsert: firstFields }, { upsert: true });
   if (lifetimeProblem) await recordLifetimeFloored(ctx, { _id: request.connectionId, ...doc }, lifetimeProblem);
   await pauseForTest(ctx, 'save:before-complete', request.connectionId);
   await markCompleted(ctx, request._id);
@@ -226,8 +190,8 @@ async function requestTokens(
   }
 }
 
-async function markCompleted(ctx: ActivityContext, requestId: string): Promise<void> {
-  await setById(ctx.store.oauthRequests, requestId, {
+async function markCompleted(ctx: ActivityContext, authorizationRequestId: string): Promise<void> {
+  await setById(ctx.store.oauthRequests, authorizationRequestId, {
     $set: { status: 'completed', error: null, updatedAt: new Date() },
   });
 }

@@ -13,13 +13,13 @@ export interface ResolvedProvider {
 }
 
 /** The catalog entry, server metadata and our client credentials for a provider, or a final failure. */
-export async function providerForActivity(ctx: ActivityContext, providerId: string): Promise<ResolvedProvider> {
-  const entry = ctx.catalog.get(providerId);
-  if (!entry) throw ApplicationFailure.nonRetryable(`unknown provider "${providerId}"`, 'unknown_provider');
-  const credentials = providerClientCredentials(providerId, ctx.env);
+export async function providerForActivity(ctx: ActivityContext, provider: string): Promise<ResolvedProvider> {
+  const entry = ctx.catalog.get(provider);
+  if (!entry) throw ApplicationFailure.nonRetryable(`unknown provider "${provider}"`, 'unknown_provider');
+  const credentials = providerClientCredentials(provider, ctx.env);
   if (!credentials) {
     throw ApplicationFailure.nonRetryable(
-      `provider "${providerId}" has no client credentials (${providerEnvPrefix(providerId)}_CLIENT_ID/_CLIENT_SECRET)`,
+      `provider "${provider}" has no client credentials (${providerEnvPrefix(provider)}_CLIENT_ID/_CLIENT_SECRET)`,
       'provider_not_configured',
     );
   }

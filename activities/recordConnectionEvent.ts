@@ -2,7 +2,7 @@ import type { ConnectionDoc, ConnectionEventType } from '../lib/store/documents.
 import type { ActivityContext } from './activityContext.js';
 import type { TokenLifetimeProblem } from './checkTokenLifetime.js';
 
-type EventSubject = Pick<ConnectionDoc, '_id' | 'accountId' | 'connectionType'>;
+type EventSubject = Pick<ConnectionDoc, '_id' | 'accountId' | 'provider'>;
 
 /** Appends to the `events` collection what an account's operators should know about a connection. */
 export async function recordConnectionEvent(
@@ -14,7 +14,7 @@ export async function recordConnectionEvent(
   await ctx.store.events.insertOne({
     connectionId: doc._id,
     accountId: doc.accountId,
-    connectionType: doc.connectionType,
+    provider: doc.provider,
     type,
     details,
     at: new Date(),
@@ -35,7 +35,7 @@ export async function recordConnectionEventOnce(
 /** Says once per connection that its provider's token lifetime is too short (or unusable) to plan by. */
 export function recordLifetimeFloored(
   ctx: ActivityContext,
-  doc: Pick<ConnectionDoc, '_id' | 'accountId' | 'connectionType'>,
+  doc: Pick<ConnectionDoc, '_id' | 'accountId' | 'provider'>,
   problem: TokenLifetimeProblem,
 ): Promise<void> {
   return recordConnectionEventOnce(ctx, doc, 'connection.token_lifetime_floored', {

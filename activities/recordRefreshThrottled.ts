@@ -9,7 +9,7 @@ export async function recordRefreshThrottled(
 ): Promise<void> {
   const doc = await ctx.store.connections.findOne(
     { _id: input.connectionId },
-    { projection: { accountId: 1, connectionType: 1 } },
+    { projection: { accountId: 1, provider: 1 } },
   );
   if (!doc) return;
   await recordConnectionEvent(ctx, doc, 'connection.refresh_throttled', {

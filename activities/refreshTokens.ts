@@ -12,7 +12,7 @@ import type { RefreshTiming } from '../lib/config.js';
 import { timingForProvider } from '../lib/providers/timingForProvider.js';
 import type { TokenClock } from '../workflows/connectionMessages.js';
 import { recordConnectionEvent, recordLifetimeFloored } from './recordConnectionEvent.js';
-import { tokenExpiries } from './tokenExpiries.js';
+import { tokenExpiries } from '../lib/store/tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
 
 export type RefreshResult =
@@ -30,7 +30,7 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
   const doc = await connections.findOne({ _id: input.connectionId });
   if (!doc || doc.status === 'deleted') return { status: 'missing' };
   const current = readCredentials(ctx.keyRing, doc);
-  const timing = timingForProvider(ctx.timing, ctx.catalog.get(doc.connectionType));
+  const timing = timingForProvider(ctx.timing, ctx.catalog.get(doc.provider));
   const unchanged = (status: 'active' | 'needs_reauth'): RefreshResult => ({
     status,
     clock: tokenClockOf(doc),
@@ -44,7 +44,7 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
   };
   if (!current.refresh_token) return needsReauth('no_refresh_token', 'the provider issued no refresh token');
 
-  const { entry, as, client, clientAuth } = await providerForActivity(ctx, doc.connectionType);
+  const { entry, as, client, clientAuth } = await providerForActivity(ctx, doc.provider);
   const startedAt = new Date();
   if (
     entry.refreshNotBeforeSeconds &&

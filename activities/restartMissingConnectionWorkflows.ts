@@ -22,7 +22,7 @@ export async function restartMissingConnectionWorkflows(
   for await (const doc of cursor) {
     checked++;
     if (checked % 100 === 0) heartbeat(checked);
-    const timing = timingForProvider(ctx.timing, ctx.catalog.get(doc.connectionType));
+    const timing = timingForProvider(ctx.timing, ctx.catalog.get(doc.provider));
     const options = savedConnectionStartOptions(doc, timing, ctx.taskQueue);
     if (running.has(options.workflowId)) continue;
     // USE_EXISTING: if the listing lagged and the workflow runs after all, this starts nothing.

@@ -5,7 +5,7 @@ import { openStore } from '../lib/store/openStore.js';
 import { connectTemporalClient } from '../lib/temporal/connectTemporalClient.js';
 import { buildApp } from './buildApp.js';
 
-/** The API process (`node .build/api.js`, compiled by scripts/stack/compileServices.ts). Stops accepting on SIGTERM/SIGINT and drains in-flight requests. */
+/** The API process (`node .build/api.js`, compiled by scripts/build.ts). Stops accepting on SIGTERM/SIGINT and drains in-flight requests. */
 const config = loadConfig();
 const keyRing = loadKeyRing(config);
 const store = await openStore(config);

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { formatReport } from '../bench/report.js';
-import { runBench, type BenchResults } from '../bench/runBench.js';
-import { SMOKE } from '../bench/sizes.js';
+import { formatReport } from '../bench/harness/report.js';
+import { runBench, type BenchResults } from '../bench/harness/runBench.js';
+import { SMOKE } from '../bench/harness/sizes.js';
 
 /**
  * `npm run bench` at the least size that still runs every part, so the bench cannot rot. It reuses

@@ -11,8 +11,8 @@ import { openStore, type Store } from '../lib/store/openStore.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
 import { connectTemporalClient } from '../lib/temporal/connectTemporalClient.js';
 import { connectionWorkflowId } from '../lib/temporal/names.js';
-import type { ManagedChild } from '../scripts/servers/childProcess.js';
-import { startStack, type Stack } from '../scripts/stack/startStack.js';
+import type { ManagedChild } from '../scripts/dev/servers/childProcess.js';
+import { startStack, type Stack } from '../scripts/dev/stack/startStack.js';
 import { launchBrowser } from './support/browser.js';
 import { captureCallback } from './support/captureCallback.js';
 import { RiveryClient } from './support/RiveryClient.js';
@@ -243,7 +243,7 @@ describe('fault tolerance', () => {
     expect(id).toEqual(expect.any(String));
     // Every connection of this provider refreshes every few seconds: note them all, see which one stops.
     const before = new Map(
-      (await store.connections.find({ connectionType: 'short', status: 'active' }).toArray()).map((d) => [
+      (await store.connections.find({ provider: 'short', status: 'active' }).toArray()).map((d) => [
         d._id,
         readCredentials(keyRing, d),
       ]),

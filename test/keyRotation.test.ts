@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 async function rotate(keys: string) {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', 'rotate'], {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/cli/keys.ts', 'rotate'], {
     env: { ...process.env, MONGODB_URI: stack.mongoUri, MONGODB_DATABASE: database, CONNECTFLOW_ENCRYPTION_KEYS: keys },
   });
   return stdout;
@@ -34,7 +34,7 @@ describe('key rotation', () => {
       await store.connections.insertOne({
         _id: id,
         accountId: 'acct',
-        connectionType: 'demo',
+        provider: 'demo',
         name: id,
         status: 'active',
         credentials: ringA.encryptJson(
@@ -48,7 +48,7 @@ describe('key rotation', () => {
         lastRefreshedAt: null,
         providerData: {},
         apiBaseUri: null,
-        requestId: `req-${i}`,
+        authorizationRequestId: `req-${i}`,
         adoptedAt: null,
         createdAt: now,
         updatedAt: now,
@@ -59,7 +59,7 @@ describe('key rotation', () => {
       stateHash: 'h',
       accountId: 'acct',
       connectionId: 'conn-0',
-      datasourceId: 'demo',
+      provider: 'demo',
       status: 'pending',
       codeVerifier: ringA.encrypt(Buffer.from('verifier-x'), 'req-x'),
       redirectUrl: null,

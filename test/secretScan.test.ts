@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { Payload } from '@temporalio/common';
 import { EncryptionCodec } from '../lib/temporal/encryptionCodec.js';
+import { authorizationRequestIdOf } from '../lib/store/pullId.js';
 import { connectionWorkflowId } from '../lib/temporal/names.js';
 import { authorizeInBrowser } from './support/browser.js';
 import { RiveryClient } from './support/RiveryClient.js';
@@ -84,8 +85,9 @@ describe('no secret anywhere in plaintext', () => {
     const historyText = await allHistoriesText(plainClient, workflowIds);
     await plainClient.connection.close();
     expect(historyText).toContain('connectionWorkflow');
-    // Control: the payloads in those histories are ciphertext (binary/encrypted) that the codec opens,
-    // and opened they do show the pull_id: the scan reads what the history holds.
+    // Control: the payloads in those histories are ciphertext (binary/encrypted) that the codec opens;
+    // opened they show the authorization request's id (the scan reads what the history holds) but
+    // still not its pull_id, which the API minted and never handed to Temporal.
     expect(historyText).toContain('binary/encrypted');
     const codecClient = await connectTestTemporal();
     const payloads: Payload[] = [];
@@ -93,7 +95,9 @@ describe('no secret anywhere in plaintext', () => {
       collectPayloads(await codecClient.workflow.getHandle(run.workflowId, run.runId).fetchHistory(), payloads);
     }
     await codecClient.connection.close();
-    expect(textOf(await new EncryptionCodec(keyRing).decode(payloads))).toContain(created.body.pull_id);
+    const decodedText = textOf(await new EncryptionCodec(keyRing).decode(payloads));
+    expect(decodedText).toContain(authorizationRequestIdOf(created.body.pull_id));
+    expect(decodedText.includes(created.body.pull_id), 'pull_id in decoded Temporal payloads').toBe(false);
 
     // (c) everything the API and the worker logged
     const logDir = join(stack.dataDir, 'logs');

@@ -14,21 +14,19 @@ describe('nonsense lifetimes from a provider never become a storm', () => {
     ['says_abc', 'not_a_number'],
   ])(
     '%s: the flow succeeds, refreshes are paced by the minimum interval, and it is said once',
-    async (providerId, reason) => {
-      const provider = providerControl(providerId);
-      const id = await connectInBrowser(clients.rivery, clients.browser, providerId);
-      const before = await provider.refreshCalls();
+    async (provider, reason) => {
+      const control = providerControl(provider);
+      const id = await connectInBrowser(clients.rivery, clients.browser, provider);
+      const before = await control.refreshCalls();
       const started = Date.now();
       await waitUntil(
         "20 seconds of a connection's life",
         async () => Date.now() - started >= WATCH_MS,
         WATCH_MS + 10_000,
       );
-      const calls = (await provider.refreshCalls()) - before;
+      const calls = (await control.refreshCalls()) - before;
       const minIntervalMs = stack.timing.minIntervalSeconds * 1000;
-      console.log(
-        `${providerId}: ${calls} refreshes in ${WATCH_MS / 1000} s (at most ${WATCH_MS / minIntervalMs + 1})`,
-      );
+      console.log(`${provider}: ${calls} refreshes in ${WATCH_MS / 1000} s (at most ${WATCH_MS / minIntervalMs + 1})`);
       expect(calls).toBeGreaterThanOrEqual(2); // still kept fresh
       expect(calls).toBeLessThanOrEqual(WATCH_MS / minIntervalMs + 1);
       expect((await clients.rivery.getConnection(id)).body.status).toBe('active');

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { temporalBinaryPath } from '../scripts/servers/toolPaths.js';
+import { temporalBinaryPath } from '../scripts/dev/servers/toolPaths.js';
 import { EncryptionCodec } from '../lib/temporal/encryptionCodec.js';
 import { connectionWorkflowId } from '../lib/temporal/names.js';
 import { authorizeInBrowser } from './support/browser.js';

@@ -1,16 +1,13 @@
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities/createActivities.js';
-import { callbackUrl, loadConfig, refreshTiming } from '../lib/config.js';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../lib/config.js';
 import { loadKeyRing } from '../lib/crypto/keyRing.js';
-import { loadCatalog } from '../lib/providers/catalog.js';
 import { openStore } from '../lib/store/openStore.js';
 import { connectTemporalClient } from '../lib/temporal/connectTemporalClient.js';
-import { EncryptionCodec } from '../lib/temporal/encryptionCodec.js';
-import { bundleWorkflowsInChild } from './bundleWorkflows.js';
-import { createWorkerLogger } from './createWorkerLogger.js';
 import { ensureRefreshAuditSchedule } from '../lib/temporal/ensureRefreshAuditSchedule.js';
+import { createConnectionWorker } from './createConnectionWorker.js';
+import { createWorkerLogger } from './createWorkerLogger.js';
 
-/** The worker process (`node .build/worker.js`, compiled by scripts/stack/compileServices.ts). Temporal's runtime shuts it down gracefully on SIGTERM/SIGINT. */
+/** The worker process (`node .build/worker.js`, compiled by scripts/build.ts). Temporal's runtime shuts it down gracefully on SIGTERM/SIGINT. */
 const config = loadConfig();
 Runtime.install({ logger: createWorkerLogger(config.LOG_LEVEL) });
 const keyRing = loadKeyRing(config);
@@ -18,26 +15,7 @@ const store = await openStore(config);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const temporal = await connectTemporalClient(config, keyRing);
 await ensureRefreshAuditSchedule(temporal, config);
-const worker = await Worker.create({
-  connection,
-  namespace: config.TEMPORAL_NAMESPACE,
-  taskQueue: config.TEMPORAL_TASK_QUEUE,
-  workflowBundle: await bundleWorkflowsInChild(),
-  activities: createActivities({
-    store,
-    keyRing,
-    catalog: loadCatalog(process.env),
-    env: process.env,
-    redirectUri: callbackUrl(config),
-    temporal,
-    timing: refreshTiming(config),
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    pauseDir: config.CONNECTFLOW_TEST_PAUSE_DIR,
-  }),
-  dataConverter: { payloadCodecs: [new EncryptionCodec(keyRing)] },
-  shutdownGraceTime: '10 seconds',
-  maxCachedWorkflows: config.CONNECTFLOW_WORKER_MAX_CACHED_WORKFLOWS,
-});
+const worker = await createConnectionWorker({ config, env: process.env, connection, temporal, store, keyRing });
 Runtime.instance().logger.info(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}`);
 try {
   await worker.run();

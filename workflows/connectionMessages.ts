@@ -14,6 +14,8 @@ export interface TokenClock {
 export type WorkflowStatus = 'pending' | 'active' | 'needs_reauth' | 'expired' | 'failed' | 'deleted';
 
 export interface AuthorizationRequestOptions {
+  /** the hash of the request's pull_id: the API mints the pull_id and keeps it, only this id comes here */
+  authorizationRequestId: string;
   validitySeconds: number;
   scopes: string[] | null;
   redirectUrl: string | null;
@@ -45,7 +47,7 @@ export type ConnectionWorkflowInput = {
 );
 
 export interface CallbackDelivery {
-  requestId: string;
+  authorizationRequestId: string;
   state: string;
   code: string | null;
   iss: string | null;
@@ -62,7 +64,7 @@ export interface ConnectionSnapshot extends TokenClock {
   lastRefreshedAt: string | null;
 }
 
-/** Update-with-start: returns the `pull_id` and `auth_uri` once the authorize activity made them. */
+/** Update-with-start: returns the `auth_uri` once the authorize activity made it (the API holds the pull_id). */
 export const issueAuthorizationUpdate = defineUpdate<IssuedAuthorization>('issueAuthorization');
 /** The provider's redirect, delivered once; answers with the real outcome of the exchange and save. */
 export const deliverCallbackUpdate = defineUpdate<FlowOutcome, [CallbackDelivery]>('deliverCallback');

@@ -33,6 +33,7 @@ import { throttleRefreshes } from './refreshThrottle.js';
 
 /** One authorization request waiting for the provider's redirect. */
 interface PendingRequest {
+  authorizationRequestId: string;
   issued: IssuedAuthorization;
   expiresAtMs: number;
   callback?: CallbackDelivery;
@@ -131,7 +132,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       ...options,
     });
     await expireWaitingRequest(); // a newer request replaces one still waiting
-    request = { issued, expiresAtMs: Date.parse(issued.expiresAt) };
+    request = {
+      authorizationRequestId: options.authorizationRequestId,
+      issued,
+      expiresAtMs: Date.parse(issued.expiresAt),
+    };
     return request;
   }
 
@@ -145,16 +150,16 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       if (request === current && !disconnecting) await expireWaitingRequest();
       return undefined;
     }
-    const outcome = await exchange(current.issued.requestId, current.callback);
+    const outcome = await exchange(current.authorizationRequestId, current.callback);
     outcomes.set(current, outcome);
     if (request === current) request = undefined;
     if (outcome.connected) setStatus('active');
     return outcome;
   }
 
-  async function exchange(requestId: string, received: CallbackDelivery): Promise<FlowOutcome> {
+  async function exchange(authorizationRequestId: string, received: CallbackDelivery): Promise<FlowOutcome> {
     const fail = async (details: { error: string; error_description: string | null }): Promise<FlowOutcome> => {
-      await activities.quick.markRequestFailed(requestId, details);
+      await activities.quick.markRequestFailed(authorizationRequestId, details);
       return { connected: false, ...details };
     };
     if (received.error) return fail({ error: received.error, error_description: received.errorDescription });
@@ -162,7 +167,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       return fail({ error: 'invalid_request', error_description: 'the callback carried neither code nor error' });
     try {
       const result = await activities.exchange.exchangeCodeAndSave({
-        requestId,
+        authorizationRequestId,
         callback: { code: received.code, state: received.state, iss: received.iss },
       });
       clock = result.clock;
@@ -319,11 +324,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if (!request || request.callback) return;
     const waiting = request;
     request = undefined;
-    await activities.quick.markRequestExpired(waiting.issued.requestId);
+    await activities.quick.markRequestExpired(waiting.authorizationRequestId);
   }
 
   function acceptCallback(delivered: CallbackDelivery): void {
-    if (!request || request.issued.requestId !== delivered.requestId)
+    if (!request || request.authorizationRequestId !== delivered.authorizationRequestId)
       throw new Error('this authorization request is not the current one');
     if (request.callback) throw new Error('a callback was already delivered for this authorization request');
     if (Date.now() >= request.expiresAtMs) throw new Error('this authorization request has expired');

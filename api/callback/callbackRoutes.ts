@@ -5,13 +5,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { secretHash } from '../../lib/crypto/secretHash.js';
 import type { OAuthRequestDoc } from '../../lib/store/documents.js';
-import { connectionWorkflowId } from '../../lib/temporal/names.js';
+import { callbackUpdateId, connectionWorkflowId } from '../../lib/temporal/names.js';
 import { type CallbackDelivery, deliverCallbackUpdate, type FlowOutcome } from '../../workflows/connectionMessages.js';
 import type { ApiContext } from '../ApiContext.js';
 import { renderCallbackPage } from './renderCallbackPage.js';
 import { CallbackQuery, CallbackResponses } from './callbackSchemas.js';
 import { operation } from '../schema/operation.js';
-import { requestIdInState } from '../../lib/store/requestState.js';
+import { authorizationRequestIdInState } from '../../lib/store/requestState.js';
 import { claimCallback } from '../../lib/store/claimCallback.js';
 import { setById } from '../../lib/store/setById.js';
 import { moveRequestStatus } from '../../lib/store/moveRequestStatus.js';
@@ -81,7 +81,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
             request,
             reply,
             now,
-            { connected: true, connectionId: now.connectionId, provider: now.datasourceId },
+            { connected: true, connectionId: now.connectionId, provider: now.provider },
             page,
           );
         }
@@ -94,7 +94,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
 
       const handle = ctx.temporal.workflow.getHandle(connectionWorkflowId(found.connectionId));
       const delivery: CallbackDelivery = {
-        requestId: found._id,
+        authorizationRequestId: found._id,
         state: query.state,
         code: query.code ?? null,
         iss: query.iss ?? null,
@@ -109,7 +109,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
           try {
             return await handle.executeUpdate(deliverCallbackUpdate, {
               args: [delivery],
-              updateId: `callback/${found._id}`,
+              updateId: callbackUpdateId(found._id),
             });
           } catch (err) {
             if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError && Date.now() < deadline) continue;
@@ -144,7 +144,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
         // Delivered after all (the error came after the server admitted it)? Then answer its outcome.
         const admitted = await Promise.race([
           handle
-            .getUpdateHandle<FlowOutcome>(`callback/${found._id}`)
+            .getUpdateHandle<FlowOutcome>(callbackUpdateId(found._id))
             .result()
             .catch(() => undefined),
           timeout(5_000).then(() => undefined),
@@ -202,9 +202,9 @@ function finish(
 /** By the request id the state carries (the `_id` fast path), then the full state's hash must match. */
 async function findRequestByState(ctx: ApiContext, state: string): Promise<OAuthRequestDoc | null> {
   const stateHash = secretHash(state);
-  const requestId = requestIdInState(state);
-  if (requestId === undefined) return ctx.store.oauthRequests.findOne({ stateHash });
-  const found = await ctx.store.oauthRequests.findOne({ _id: requestId });
+  const id = authorizationRequestIdInState(state);
+  if (id === undefined) return ctx.store.oauthRequests.findOne({ stateHash });
+  const found = await ctx.store.oauthRequests.findOne({ _id: id });
   return found && sameHash(found.stateHash, stateHash) ? found : null;
 }
 

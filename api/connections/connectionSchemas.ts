@@ -89,5 +89,3 @@ export const SavedConnection = z.object({
   connection_name: z.string(),
   message: z.string(),
 });
-
-export const IssuedReauthorization = z.object({ pull_id: z.string(), auth_uri: z.string(), expires_at: z.string() });

@@ -6,7 +6,7 @@ export function connectionView(doc: ConnectionDoc) {
     _id: doc._id,
     cross_id: doc._id,
     connection_name: doc.name,
-    connection_type: doc.connectionType,
+    connection_type: doc.provider,
     status: doc.status,
     scopes: doc.scopes,
     tokenExpiresAt: doc.tokenExpiresAt?.toISOString() ?? null,

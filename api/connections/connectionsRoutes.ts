@@ -16,7 +16,6 @@ import {
   ConnectionView,
   ConnectionWithCredentials,
   GetConnectionQuery,
-  IssuedReauthorization,
   ListConnectionsQuery,
   ReauthorizeBody,
   ReplaceConnectionBody,
@@ -28,6 +27,8 @@ import { connectionAccess, importNotSupported } from './connectionAccess.js';
 import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
 import { errorResponses, noBody } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
+import { IssuedRequest, issuedRequestView } from '../oauth2/oauth2Schemas.js';
+import { newPullId } from '../../lib/store/pullId.js';
 
 /** Connections of the calling account: list, read, save (adopt the flow's connection) and replace. */
 export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
@@ -94,7 +95,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
             issuedAtMs: tokenIssuedAt(doc).getTime(),
             expiresAtMs: doc.tokenExpiresAt.getTime(),
           },
-          timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.connectionType)),
+          timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.provider)),
           Date.now(),
         );
       const fresh = due ? owned((await refreshNow(doc)).doc, caller.accountId) : doc;
@@ -136,20 +137,22 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
         ...operation('A new auth_uri for the same connection', 'connection:edit'),
         params: ConnectionIdParams,
         body: ReauthorizeBody,
-        response: { 200: IssuedReauthorization, ...errors, ...errorResponses({ 409: 'being deleted' }) },
+        response: { 200: IssuedRequest, ...errors, ...errorResponses({ 409: 'being deleted' }) },
       },
     },
     async (request) => {
       const { body } = request;
       const doc = await findOwned(callerOf(request).accountId, request.params.id);
       await assertRedirectAllowed(ctx.store, doc.accountId, body.redirect_url);
+      const { pullId, authorizationRequestId } = newPullId();
       const issued = await updateConnectionWorkflow(ctx, doc, reauthorizeUpdate, {
+        authorizationRequestId,
         validitySeconds: body.validity_duration,
         redirectUrl: body.redirect_url ?? null,
         scopes: body.scopes ?? null,
         connectionName: null,
       });
-      return { pull_id: issued.pullId, auth_uri: issued.authUri, expires_at: issued.expiresAt };
+      return issuedRequestView({ pullId, ...issued });
     },
   );
 
@@ -185,8 +188,8 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
       const connectionId = body.credentials.connection_id;
       if (!connectionId) throw importNotSupported();
       const doc = await findOwned(callerOf(request).accountId, connectionId);
-      if (doc.connectionType !== body.connection_type) {
-        throw new HttpError(400, 'bad_request', `these credentials belong to connection_type "${doc.connectionType}"`);
+      if (doc.provider !== body.connection_type) {
+        throw new HttpError(400, 'bad_request', `these credentials belong to connection_type "${doc.provider}"`);
       }
       checkCredentials(doc, body.credentials);
       return saved(await rename(doc, body.connection_name));
@@ -207,11 +210,11 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     async (request) => {
       const { body } = request;
       const doc = await findOwned(callerOf(request).accountId, request.params.id);
-      if (body.connection_type !== undefined && body.connection_type !== doc.connectionType) {
+      if (body.connection_type !== undefined && body.connection_type !== doc.provider) {
         throw new HttpError(
           400,
           'bad_request',
-          `connection_type of a connection cannot change (it is "${doc.connectionType}")`,
+          `connection_type of a connection cannot change (it is "${doc.provider}")`,
         );
       }
       if (body.credentials) checkCredentials(doc, body.credentials);

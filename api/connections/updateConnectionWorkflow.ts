@@ -22,7 +22,7 @@ export async function updateConnectionWorkflow<Ret, Args extends unknown[]>(
     connectionWorkflow,
     savedConnectionStartOptions(
       doc,
-      timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.connectionType)),
+      timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.provider)),
       ctx.config.TEMPORAL_TASK_QUEUE,
     ),
   );

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { IssuedAuthorization } from '../../activities/createAuthorizationRequest.js';
 import { refreshTiming } from '../../lib/config.js';
 import { providerClientCredentials, providerEnvPrefix } from '../../lib/providers/providerClientCredentials.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
@@ -10,28 +9,28 @@ import { callerOf } from '../auth/authenticate.js';
 import { dependencyUnavailable } from '../errors/dependencyUnavailable.js';
 import { HttpError } from '../errors/HttpError.js';
 import type { NewOAuth2RequestBody } from './oauth2Schemas.js';
-import { startConnectionFlow } from './startConnectionFlow.js';
+import { startConnectionFlow, type NewAuthorization } from './startConnectionFlow.js';
 
 /** A new OAuth2 request of the calling account: checks the provider and redirect_url, starts the flow. */
 export async function issueAuthorization(
   ctx: ApiContext,
   request: FastifyRequest,
   body: z.infer<typeof NewOAuth2RequestBody>,
-): Promise<IssuedAuthorization & { connectionId: string }> {
+): Promise<NewAuthorization> {
   const { accountId } = callerOf(request);
-  const provider = ctx.catalog.get(body.datasource_id);
-  if (!provider) {
+  const entry = ctx.catalog.get(body.datasource_id);
+  if (!entry) {
     throw new HttpError(
       400,
       'unknown_datasource',
       `unknown datasource_id "${body.datasource_id}"; GET /api/connection_types lists them`,
     );
   }
-  if (!providerClientCredentials(provider.id, ctx.env)) {
+  if (!providerClientCredentials(entry.id, ctx.env)) {
     throw new HttpError(
       422,
       'provider_not_configured',
-      `${provider.name} has no OAuth app configured here (${providerEnvPrefix(provider.id)}_CLIENT_ID/_CLIENT_SECRET)`,
+      `${entry.name} has no OAuth app configured here (${providerEnvPrefix(entry.id)}_CLIENT_ID/_CLIENT_SECRET)`,
     );
   }
   await assertRedirectAllowed(ctx.store, accountId, body.redirect_url);
@@ -39,10 +38,10 @@ export async function issueAuthorization(
     return await startConnectionFlow(
       ctx.temporal,
       ctx.config.TEMPORAL_TASK_QUEUE,
-      timingForProvider(refreshTiming(ctx.config), provider),
+      timingForProvider(refreshTiming(ctx.config), entry),
       {
         accountId,
-        provider: provider.id,
+        provider: entry.id,
         validitySeconds: body.validity_duration,
         scopes: body.scopes ?? null,
         redirectUrl: body.redirect_url ?? null,
@@ -52,10 +51,6 @@ export async function issueAuthorization(
   } catch (err) {
     if (dependencyUnavailable(err)) throw err;
     request.log.warn({ err }, 'could not issue an authorization request');
-    throw new HttpError(
-      502,
-      'provider_unavailable',
-      `could not prepare the authorization at ${provider.name}; try again`,
-    );
+    throw new HttpError(502, 'provider_unavailable', `could not prepare the authorization at ${entry.name}; try again`);
   }
 }

@@ -1,16 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { secretHash } from '../../lib/crypto/secretHash.js';
+import { authorizationRequestIdOf } from '../../lib/store/pullId.js';
 import { readCredentials } from '../../lib/store/readCredentials.js';
 import type { ApiContext } from '../ApiContext.js';
 import { callerOf, requireScope } from '../auth/authenticate.js';
 import { HttpError, notFound } from '../errors/HttpError.js';
-import { CredentialsRequestBody, NewOAuth2RequestBody } from './oauth2Schemas.js';
+import { CredentialsRequestBody, IssuedRequest, issuedRequestView, NewOAuth2RequestBody } from './oauth2Schemas.js';
 import { issueAuthorization } from './issueAuthorization.js';
 import { errorResponses } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
 
-const Issued = z.object({ pull_id: z.string(), auth_uri: z.string(), expires_at: z.string() });
 /**
  * The credentials and the provider's own fields, spread in last (a catalog may name any field), so
  * loose and unconstrained: nothing is dropped and no provider's field can fail the serializer.
@@ -36,15 +35,12 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
         ...operation('OAuth2 new credentials request: pull_id and auth_uri', 'connection:edit'),
         body: NewOAuth2RequestBody,
         response: {
-          200: Issued,
+          200: IssuedRequest,
           ...errorResponses({ ...errors, 422: 'provider not configured', 502: 'provider unreachable' }),
         },
       },
     },
-    async (request) => {
-      const issued = await issueAuthorization(ctx, request, request.body);
-      return { pull_id: issued.pullId, auth_uri: issued.authUri, expires_at: issued.expiresAt };
-    },
+    async (request) => issuedRequestView(await issueAuthorization(ctx, request, request.body)),
   );
 
   app.post(
@@ -64,7 +60,7 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
     async (request, reply) => {
       const { body } = request;
       const caller = callerOf(request);
-      const found = await ctx.store.oauthRequests.findOne({ _id: secretHash(body.pull_id) });
+      const found = await ctx.store.oauthRequests.findOne({ _id: authorizationRequestIdOf(body.pull_id) });
       const oauthRequest = found?.accountId === caller.accountId ? found : null;
       if (!oauthRequest) throw notFound('pull_id');
 
@@ -92,12 +88,12 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       const connection = stored?.accountId === caller.accountId ? stored : null;
       if (!connection) throw new HttpError(410, 'deleted', 'the connection made by this request was deleted');
       const credentials = readCredentials(ctx.keyRing, connection);
-      const providerName = ctx.catalog.get(connection.connectionType)?.name ?? connection.connectionType;
+      const providerName = ctx.catalog.get(connection.provider)?.name ?? connection.provider;
       return {
         status: 200,
         message: `${providerName} connected successfully`,
         connection_id: connection._id,
-        datasource_id: connection.connectionType,
+        datasource_id: connection.provider,
         ...credentials,
         expires_at: connection.tokenExpiresAt?.toISOString() ?? null,
         ...connection.providerData,

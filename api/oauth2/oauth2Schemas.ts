@@ -20,6 +20,16 @@ export const NewOAuth2RequestBody = z.object({
   scopes: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
 });
 
+/** A new authorization request as its client gets it (POST /api/oauth2, POST .../reauthorize). */
+export const IssuedRequest = z.object({ pull_id: z.string(), auth_uri: z.string(), expires_at: z.string() });
+
+/** The Rivery shape of an issued request: the pull_id the API minted, the auth_uri the workflow built. */
+export const issuedRequestView = (issued: { pullId: string; authUri: string; expiresAt: string }) => ({
+  pull_id: issued.pullId,
+  auth_uri: issued.authUri,
+  expires_at: issued.expiresAt,
+});
+
 export const CredentialsRequestBody = z.object({
   pull_id: z.string().min(1).max(200),
   auth_uri: z.string().max(8192).optional(),

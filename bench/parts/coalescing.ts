@@ -1,11 +1,11 @@
 import * as oauth from 'oauth4webapi';
 import { readCredentials } from '../../lib/store/readCredentials.js';
 import { providerClientCredentials } from '../../lib/providers/providerClientCredentials.js';
-import { COALESCE_TYPE, type BenchStack } from '../benchStack.js';
-import { mintTokens } from '../oidcStorage.js';
-import { retrying } from '../retry.js';
-import { RssSampler } from '../procStats.js';
-import { ratio, round, summarize, type Summary } from '../stats.js';
+import { COALESCE_TYPE, type BenchStack } from '../harness/benchStack.js';
+import { mintTokens } from '../harness/oidcStorage.js';
+import { retrying } from '../harness/retry.js';
+import { RssSampler } from '../harness/procStats.js';
+import { ratio, round, summarize, type Summary } from '../harness/stats.js';
 import { callApi, runOneFlow } from './flows.js';
 
 export interface CoalescingResult {

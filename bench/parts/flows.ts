@@ -1,7 +1,7 @@
-import type { Contender, ContenderName } from '../benchStack.js';
-import { authorizeOverHttp } from '../httpAuthorizer.js';
-import { RssSampler } from '../procStats.js';
-import { round, summarize, type Summary } from '../stats.js';
+import type { Contender, ContenderName } from '../harness/benchStack.js';
+import { authorizeOverHttp } from '../harness/httpAuthorizer.js';
+import { RssSampler } from '../harness/procStats.js';
+import { round, summarize, type Summary } from '../harness/stats.js';
 
 export interface ApiAnswer {
   status: number;
@@ -51,10 +51,10 @@ export interface FlowSample {
 const since = (t: number) => performance.now() - t;
 
 /** Drives one flow: new request, sign-in and consent at the provider, the callback, the credentials. */
-export async function runOneFlow(contender: Contender, datasourceId = contender.datasourceId): Promise<FlowSample> {
+export async function runOneFlow(contender: Contender, provider = contender.provider): Promise<FlowSample> {
   const t0 = performance.now();
   const created = await callApi(contender, 'POST', '/api/oauth2', {
-    datasource_id: datasourceId,
+    datasource_id: provider,
     validity_duration: 600,
   });
   if (created.status !== 200)
@@ -201,4 +201,13 @@ export async function runFlowsPart(
     }
   }
   return { levels, warmupFlows: sizes.warmup, order: contenders.map((c) => c.name) };
+}
+
+/** The figures of one contender at one concurrency level. */
+export function flowLevel(
+  flows: FlowsPartResult | undefined,
+  name: ContenderName,
+  concurrency: number,
+): FlowLevelResult | undefined {
+  return flows?.levels.find((l) => l.contender === name && l.concurrency === concurrency);
 }

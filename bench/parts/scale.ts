@@ -2,21 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import * as oauth from 'oauth4webapi';
-import { tokenExpiries } from '../../activities/tokenExpiries.js';
 import { refreshTiming } from '../../lib/config.js';
-import { randomSecret, secretHash } from '../../lib/crypto/secretHash.js';
+import { secretHash } from '../../lib/crypto/secretHash.js';
 import { providerClientCredentials } from '../../lib/providers/providerClientCredentials.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
-import type { ConnectionDoc, OAuthRequestDoc, StoredCredentials } from '../../lib/store/documents.js';
+import { authorizedConnection } from '../../lib/store/authorizedConnection.js';
+import type { ConnectionDoc, OAuthRequestDoc } from '../../lib/store/documents.js';
+import { newPullId } from '../../lib/store/pullId.js';
 import { savedConnectionStartOptions } from '../../lib/temporal/connectionWorkflowStart.js';
 import { connectionWorkflowId } from '../../lib/temporal/names.js';
 import { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
-import { SCALE_TYPE, type BenchStack } from '../benchStack.js';
-import { mintTokens } from '../oidcStorage.js';
-import { retrying } from '../retry.js';
-import { filesMiB, RssSampler, type RssSeries } from '../procStats.js';
-import type { BenchSizes } from '../sizes.js';
-import { round, summarize, type Summary } from '../stats.js';
+import { SCALE_TYPE, type BenchStack } from '../harness/benchStack.js';
+import { mintTokens } from '../harness/oidcStorage.js';
+import { retrying } from '../harness/retry.js';
+import { filesMiB, RssSampler, type RssSeries } from '../harness/procStats.js';
+import type { BenchSizes } from '../harness/sizes.js';
+import { round, summarize, type Summary } from '../harness/stats.js';
 
 export interface ScalePhaseResult {
   activeConnections: number;
@@ -66,9 +67,9 @@ export interface ScalePartResult {
 /**
  * Part 3: N active connections on one worker, for each N. Connections are not made by flows (10,000
  * would take too long): real grants and refresh tokens are minted through oidc-provider's models at
- * the `bench_scale` demo provider (10-minute access tokens), the documents are inserted as
- * exchangeCodeAndSave writes them (encrypted with the stack's key ring, tokenExpiries, a completed
- * oauth_requests document), and their workflows are started with savedConnectionStartOptions, as
+ * the `bench_scale` demo provider (10-minute access tokens), the connection documents are built by
+ * authorizedConnection as the code exchange builds them (beside a completed oauth_requests document),
+ * and their workflows are started with savedConnectionStartOptions, as
  * the refresh-audit starts them. Expiries are staggered so that every planned refresh
  * (tokenExpiresAt − margin, no jitter) falls inside the phase's window, after all are created.
  */
@@ -86,7 +87,7 @@ export async function runScalePart(
   let creationRate = sizes.assumedCreationRate;
   const phases: ScalePhaseResult[] = [];
   for (const n of sizes.phases) {
-    await retireConnections(bench, { connectionType: SCALE_TYPE });
+    await retireConnections(bench, { provider: SCALE_TYPE });
     const phase = await runPhase(bench, sizes, n, n / rate, creationRate, log);
     creationRate = Math.max(1, phase.creationPerSecond * 0.8);
     phases.push(phase);
@@ -95,7 +96,7 @@ export async function runScalePart(
     method:
       'grants + refresh tokens minted through oidc-provider models (Grant/RefreshToken/AccessToken .save()) at demo provider ' +
       `"${SCALE_TYPE}" (${sizes.accessTokenTtlSeconds} s access tokens, rotation on); connection + completed oauth_requests ` +
-      'documents written as exchangeCodeAndSave writes them (key ring, tokenExpiries); workflows started with ' +
+      'documents built by authorizedConnection as the code exchange builds them; workflows started with ' +
       `savedConnectionStartOptions; a phase retires the previous phase's connections first (workflows terminated, documents deleted). ` +
       `Margin ${sizes.marginSeconds} s (refresh every ${cycle} s), jitter 0; planned refreshes at ${round(rate, 1)}/s in every phase`,
     refreshCycleSeconds: cycle,
@@ -187,7 +188,7 @@ async function runPhase(
   for (;;) {
     const docs = await retrying('reading lastRefreshedAt', () =>
       store.connections
-        .find({ connectionType: SCALE_TYPE }, { projection: { _id: 1, lastRefreshedAt: 1, status: 1 } })
+        .find({ provider: SCALE_TYPE }, { projection: { _id: 1, lastRefreshedAt: 1, status: 1 } })
         .toArray(),
     );
     for (const doc of docs) {
@@ -280,7 +281,11 @@ async function runPhase(
   return result;
 }
 
-/** The documents a completed flow leaves, for tokens minted at the provider (see exchangeCodeAndSave). */
+/**
+ * The documents a completed flow leaves, for tokens minted at the provider: the request as
+ * createAuthorizationRequest and the exchange leave it, the connection as the exchange writes it
+ * (authorizedConnection), adopted as PUT /api/connections marks it.
+ */
 function connectionDocuments(
   bench: BenchStack,
   entry: NonNullable<ReturnType<BenchStack['catalog']['get']>>,
@@ -290,56 +295,33 @@ function connectionDocuments(
 ): { connection: ConnectionDoc; request: OAuthRequestDoc } {
   const { keyRing } = bench;
   const connectionId = randomUUID();
-  const requestId = secretHash(randomSecret(32)); // the pull_id's hash
-  const tokens = { ...minted } as unknown as TokenEndpointResponse;
-  const credentials: StoredCredentials = {
-    access_token: minted.access_token,
-    token_type: minted.token_type,
-    refresh_token: minted.refresh_token,
-    scope: minted.scope,
-  };
-  const now = new Date();
-  const connection: ConnectionDoc = {
-    _id: connectionId,
-    accountId: 'bench',
-    connectionType: SCALE_TYPE,
-    name: `bench scale ${i}`,
-    status: 'active',
-    credentials: keyRing.encryptJson(credentials, connectionId),
-    scopes: minted.scope.split(' '),
-    ...tokenExpiries(tokens, entry, issuedAt, null),
-    lastAuthorizedAt: issuedAt,
-    lastRefreshedAt: null,
-    providerData: {},
-    apiBaseUri: entry.apiBaseUri ?? null,
-    requestId,
-    adoptedAt: now,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const { authorizationRequestId } = newPullId();
   const request: OAuthRequestDoc = {
-    _id: requestId,
+    _id: authorizationRequestId,
     stateHash: secretHash(oauth.generateRandomState()),
     accountId: 'bench',
     connectionId,
-    datasourceId: SCALE_TYPE,
+    provider: SCALE_TYPE,
     status: 'completed',
-    codeVerifier: keyRing.encrypt(Buffer.from(oauth.generateRandomCodeVerifier()), requestId),
+    codeVerifier: keyRing.encrypt(Buffer.from(oauth.generateRandomCodeVerifier()), authorizationRequestId),
     redirectUrl: null,
-    connectionName: null,
+    connectionName: `bench scale ${i}`,
     scopes: minted.scope.split(' '),
     expiresAt: new Date(issuedAt.getTime() + 600_000),
     error: null,
     createdAt: issuedAt,
     updatedAt: issuedAt,
   };
+  const tokens = { ...minted } as unknown as TokenEndpointResponse;
+  const { fields, firstFields } = authorizedConnection(request, tokens, entry, keyRing, issuedAt);
+  const connection: ConnectionDoc = { _id: connectionId, ...fields, ...firstFields, adoptedAt: new Date() };
   return { connection, request };
 }
 
 /** Ends the workflows of the matching connections (terminate) and deletes their documents. */
 export async function retireConnections(
   bench: BenchStack,
-  filter: { connectionType?: string | { $in: string[] } },
+  filter: { provider?: string | { $in: string[] } },
 ): Promise<number> {
   const docs = await retrying('listing connections', () =>
     bench.store.connections.find(filter, { projection: { _id: 1 } }).toArray(),

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { ensureTools } from '../../scripts/servers/buildTools.js';
-import { freePort } from '../../scripts/servers/freePort.js';
-import { startFerretDb } from '../../scripts/servers/startFerretDb.js';
-import { cpuSeconds } from '../procStats.js';
+import { ensureTools } from '../../scripts/dev/servers/buildTools.js';
+import { freePort } from '../../scripts/dev/servers/freePort.js';
+import { startFerretDb } from '../../scripts/dev/servers/startFerretDb.js';
+import { cpuSeconds } from '../harness/procStats.js';
 
 /**
  * `npx tsx bench/probes/ferretdbLookups.ts`: what one document lookup costs on the pinned FerretDB
@@ -26,7 +26,7 @@ try {
     const docs = Array.from({ length: n }, (_, i) => ({
       _id: `${i}-${Math.random().toString(36).slice(2)}`,
       accountId: 'probe',
-      connectionType: 'demo',
+      provider: 'demo',
       status: 'active',
       credentials: 'x'.repeat(600), // about the size of an encrypted credentials envelope
       scopes: ['read'],

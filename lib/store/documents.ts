@@ -6,7 +6,7 @@ export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 export interface ConnectionDoc {
   _id: string; // connectionId
   accountId: string;
-  connectionType: string;
+  provider: string;
   name: string;
   status: ConnectionStatus;
   /** envelope of StoredCredentials, associated data = connectionId */
@@ -18,8 +18,8 @@ export interface ConnectionDoc {
   lastRefreshedAt: Date | null;
   providerData: Record<string, unknown>;
   apiBaseUri: string | null;
-  /** the oauth_requests _id whose code produced these credentials */
-  requestId: string;
+  /** the authorization request whose code produced these credentials */
+  authorizationRequestId: string;
   adoptedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -45,11 +45,11 @@ export const OAUTH_REQUEST_STATUSES = [
 export type OAuthRequestStatus = (typeof OAUTH_REQUEST_STATUSES)[number];
 
 export interface OAuthRequestDoc {
-  _id: string; // secretHash(pull_id)
+  _id: string; // the authorization request id: secretHash(pull_id), see pullId.ts
   stateHash: string;
   accountId: string;
   connectionId: string;
-  datasourceId: string;
+  provider: string;
   status: OAuthRequestStatus;
   /** envelope of the PKCE code verifier, associated data = _id */
   codeVerifier: string;
@@ -94,7 +94,7 @@ export interface CodecSessionDoc {
  * findAndModify is not).
  */
 export interface CallbackClaimDoc {
-  _id: string; // the request's _id
+  _id: string; // the authorization request id
   /** secretHash of what the redirect carried (`code` / `error`), to recognise that same redirect re-sent */
   callbackHash: string;
   /** the API could not tell whether its delivery reached the workflow: that same redirect may be re-sent */
@@ -124,7 +124,7 @@ export type ConnectionEventType = (typeof CONNECTION_EVENT_TYPES)[number];
 export interface ConnectionEventDoc {
   connectionId: string;
   accountId: string;
-  connectionType: string;
+  provider: string;
   type: ConnectionEventType;
   details: Record<string, unknown>;
   at: Date;

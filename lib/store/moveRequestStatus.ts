@@ -11,14 +11,14 @@ import { setById } from './setById.js';
  */
 export async function moveRequestStatus(
   store: Pick<Store, 'oauthRequests'>,
-  requestId: string,
+  authorizationRequestId: string,
   from: OAuthRequestStatus[] | 'any but completed',
   set: Partial<Omit<OAuthRequestDoc, '_id'>> & { status: OAuthRequestStatus },
 ): Promise<boolean> {
   const allowed: readonly OAuthRequestStatus[] =
     from === 'any but completed' ? OAUTH_REQUEST_STATUSES.filter((s) => s !== 'completed') : from;
-  const current = await store.oauthRequests.findOne({ _id: requestId });
+  const current = await store.oauthRequests.findOne({ _id: authorizationRequestId });
   if (!current || !allowed.includes(current.status)) return false;
-  await setById(store.oauthRequests, requestId, { $set: { ...set, updatedAt: new Date() } });
+  await setById(store.oauthRequests, authorizationRequestId, { $set: { ...set, updatedAt: new Date() } });
   return true;
 }

@@ -51,7 +51,7 @@ export function savedConnectionStartOptions(
     {
       connectionId: doc._id,
       accountId: doc.accountId,
-      provider: doc.connectionType,
+      provider: doc.provider,
       timing,
       saved: {
         status,

@@ -2,6 +2,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 /** Names shared by the API (which starts and signals) and the worker (which runs). */
 export const connectionWorkflowId = (connectionId: string): string => `connection/${connectionId}`;
+/** The update id of an authorization request's callback delivery: a retried delivery attaches to the first. */
+export const callbackUpdateId = (authorizationRequestId: string): string => `callback/${authorizationRequestId}`;
 
 export const ConnectionIdAttribute = defineSearchAttributeKey('ConnectionId', SearchAttributeType.KEYWORD);
 export const ProviderAttribute = defineSearchAttributeKey('Provider', SearchAttributeType.KEYWORD);

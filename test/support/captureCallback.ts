@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { waitFor } from '../../scripts/servers/waitFor.js';
+import { waitFor } from '../../scripts/dev/servers/waitFor.js';
 
 /**
  * Signs in and consents at the demo provider in the browser, but keeps the browser from reaching

@@ -8,8 +8,8 @@ import type { RiveryClient } from './RiveryClient.js';
 import { keyRing } from './testStack.js';
 
 /** The whole user flow for one connection type; returns the new connection's id. */
-export async function connectInBrowser(rivery: RiveryClient, browser: Browser, datasourceId: string): Promise<string> {
-  const created = await rivery.newOAuth2Request({ datasource_id: datasourceId, validity_duration: 600 });
+export async function connectInBrowser(rivery: RiveryClient, browser: Browser, provider: string): Promise<string> {
+  const created = await rivery.newOAuth2Request({ datasource_id: provider, validity_duration: 600 });
   expect(created.status).toBe(200);
   const landing = await authorizeInBrowser(browser, created.body.auth_uri);
   expect(landing.result).toMatchObject({ connected: true });

@@ -5,7 +5,7 @@ import 'vitest';
 import type { TestProject } from 'vitest/node';
 import type { Server } from 'node:http';
 import { refreshTiming, loadConfig, type RefreshTiming } from '../../lib/config.js';
-import { startStack, type ExtraDemoProvider, type Stack } from '../../scripts/stack/startStack.js';
+import { startStack, type ExtraDemoProvider, type Stack } from '../../scripts/dev/stack/startStack.js';
 import { startProviderControlServer } from './providerControlServer.js';
 
 export const TEST_KEYS = readFileSync(new URL('../fixtures/test-encryption-keys', import.meta.url), 'utf8').trim();

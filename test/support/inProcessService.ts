@@ -1,10 +1,7 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities/createActivities.js';
-import { callbackUrl, loadConfig, refreshTiming } from '../../lib/config.js';
-import { loadCatalog } from '../../lib/providers/catalog.js';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig, refreshTiming } from '../../lib/config.js';
 import { openStore } from '../../lib/store/openStore.js';
-import { EncryptionCodec } from '../../lib/temporal/encryptionCodec.js';
-import { bundleWorkflowsInChild } from '../../worker/bundleWorkflows.js';
+import { createConnectionWorker } from '../../worker/createConnectionWorker.js';
 import { afterAll, beforeAll } from 'vitest';
 import type { Store } from '../../lib/store/openStore.js';
 import { startInProcessApi } from './inProcessApi.js';
@@ -24,23 +21,7 @@ export async function startInProcessService(env: Record<string, string>, apiEnv:
   const store = await openStore(config);
   const temporal = await connectTestTemporal();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue,
-    workflowBundle: await bundleWorkflowsInChild(),
-    activities: createActivities({
-      store,
-      keyRing,
-      catalog: loadCatalog(appEnv),
-      env: appEnv,
-      redirectUri: callbackUrl(config),
-      temporal,
-      timing: refreshTiming(config),
-      taskQueue,
-    }),
-    dataConverter: { payloadCodecs: [new EncryptionCodec(keyRing)] },
-  });
+  const worker = await createConnectionWorker({ config, env: appEnv, connection, temporal, store, keyRing });
   const running = worker.run();
   const api = await startInProcessApi({ ...appEnv, ...apiEnv });
   return {

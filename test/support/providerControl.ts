@@ -1,4 +1,4 @@
-import type { TokenEndpointFault } from '../../scripts/demoProvider/createDemoProvider.js';
+import type { TokenEndpointFault } from '../../scripts/dev/demoProvider/createDemoProvider.js';
 import { stack } from './testStack.js';
 
 export interface ProviderCounts {

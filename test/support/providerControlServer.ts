@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DemoProvider, TokenEndpointFault } from '../../scripts/demoProvider/createDemoProvider.js';
+import type { DemoProvider, TokenEndpointFault } from '../../scripts/dev/demoProvider/createDemoProvider.js';
 
 /**
  * Test-only: lets test files (in their own processes) read a demo provider's call counts, switch its

@@ -1,4 +1,4 @@
-import { waitFor } from '../../scripts/servers/waitFor.js';
+import { waitFor } from '../../scripts/dev/servers/waitFor.js';
 
 /** Waits on a condition observed through the real system (no fixed sleeps). */
 export function waitUntil<T>(

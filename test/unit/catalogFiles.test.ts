@@ -14,7 +14,7 @@ import {
   templateNames,
 } from '../../lib/providers/catalogFileSchema.js';
 import { loadCatalogFiles, parseCatalogFile } from '../../lib/providers/loadCatalogFiles.js';
-import { PROVIDERS_DOC, renderProvidersDoc } from '../../scripts/writeProvidersDoc.js';
+import { PROVIDERS_DOC, renderProvidersDoc } from '../../scripts/dev/writeProvidersDoc.js';
 
 const catalogDir = fileURLToPath(new URL('../../catalog/', import.meta.url));
 const fileNames = (await readdir(catalogDir)).sort();

@@ -1,6 +1,6 @@
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
-import { tokenExpiries } from '../../activities/tokenExpiries.js';
+import { tokenExpiries } from '../../lib/store/tokenExpiries.js';
 
 const issuedAt = new Date('2026-01-01T00:00:00Z');
 const response = (extra: Record<string, unknown>) =>

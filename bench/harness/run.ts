@@ -1,0 +1,58 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { formatReport } from './report.js';
+import { runBench, type BenchPart } from './runBench.js';
+import { FULL, QUICK } from './sizes.js';
+
+/**
+ * `npm run bench [-- --quick] [--parts flows,coalescing,scale] [--scale-phases 1000,10000] [--cpu-prof] [--keep-data]`
+ *
+ * Starts its own Temporal dev server, FerretDB, demo providers, connectflow (API + worker) and the
+ * two other contenders on free ports in a throw-away data dir; prints one table per part and writes
+ * the raw figures to bench/results/<date>.json (<date>-<variant>.json for --quick, --parts or --scale-phases).
+ */
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    parts: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+    'keep-data': { type: 'boolean', default: false },
+    'scale-phases': { type: 'string' },
+  },
+});
+const parts = values.parts?.split(',').map((p) => p.trim()) as BenchPart[] | undefined;
+for (const p of parts ?? []) if (!['flows', 'coalescing', 'scale'].includes(p)) throw new Error(`unknown part "${p}"`);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'connectflow-bench-'));
+let results;
+try {
+  const base = values.quick ? QUICK : FULL;
+  const phases = values['scale-phases']?.split(',').map((n) => Number(n.trim()));
+  if (phases?.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`--scale-phases wants whole numbers, got "${values['scale-phases']}"`);
+  const sizes = phases ? { ...base, scale: { ...base.scale, phases } } : base;
+  results = await runBench({ sizes, dataDir, parts, cpuProf: values['cpu-prof'] });
+} finally {
+  if (values['keep-data'] || values['cpu-prof']) console.error(`[bench] data, logs and profiles kept in ${dataDir}`);
+  else rmSync(dataDir, { recursive: true, force: true });
+}
+console.log(formatReport(results));
+
+const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+mkdirSync(resultsDir, { recursive: true });
+// A run of some parts or other sizes gets its own name, so it never overwrites the day's full run.
+const variant = [
+  values.quick ? 'quick' : '',
+  parts ? parts.join('+') : '',
+  values['scale-phases'] ? `scale-${values['scale-phases'].replaceAll(',', '+')}` : '',
+]
+  .filter(Boolean)
+  .map((v) => `-${v}`)
+  .join('');
+const file = join(resultsDir, `${results.startedAt.slice(0, 10)}${variant}.json`);
+writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+console.log(`raw figures: ${file}`);
+process.exit(results.failures.length ? 1 : 0);
