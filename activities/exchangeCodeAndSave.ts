@@ -89,10 +89,8 @@ export async function exchangeCodeAndSave(
   if (request.status === 'failed' && request.error) throw finalFailure(request.error);
   await pauseForTest(ctx, 'exchange:before-send', request.connectionId);
 
-  // Claim the code: from here on it may have reached the provider, so it is never sent twice. Written
-  // straight after the read above: this request's statuses are moved one at a time by its workflow
-  // (the callback route only inserts its claim and, when a delivery is refused, expires a request
-  // the workflow no longer waits for).
+  // Claim the code: from here on it may have reached the provider, so it is never sent twice. A plain
+  // write after the read above is safe: lib/store/README.md (rule 3).
   if (firstAttempt) {
     await setById(oauthRequests, request._id, { $set: { status: 'exchanging', updatedAt: new Date() } });
   } else {

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config.js';
 import type { KeyRing } from '../lib/crypto/keyRing.js';
+import type { ResolveAll } from '../lib/net/publicAddress.js';
 import type { ProviderEntry } from '../lib/providers/catalog.js';
 import type { Store } from '../lib/store/openStore.js';
 
@@ -12,4 +13,6 @@ export interface ApiContext {
   catalog: Map<string, ProviderEntry>;
   keyRing: KeyRing;
   env: NodeJS.ProcessEnv;
+  /** How the proxy resolves provider host names before checking their addresses (default: the system's DNS). */
+  resolveHost?: ResolveAll;
 }

@@ -69,6 +69,17 @@ export const ConfigSchema = z.object({
           .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()])).min(1)),
       ]),
     ),
+  /** The largest request body the proxy forwards to a provider (a larger one is a 413, nothing sent). */
+  CONNECTFLOW_PROXY_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .default(10 * 1024 * 1024),
+  /** How long the proxy waits for a provider's response headers, and at most between two body chunks (then 504). */
+  CONNECTFLOW_PROXY_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(600).default(30),
+  /** The most a proxied call waits in all before retries (a 429's Retry-After, backoff); past it the answer is returned. */
+  CONNECTFLOW_PROXY_MAX_RETRY_WAIT_SECONDS: z.coerce.number().min(0).max(300).default(10),
   /** Extra catalog entries (JSON array), e.g. any OIDC/RFC 8414 provider by issuer URL alone. */
   CONNECTFLOW_EXTRA_PROVIDERS: z.string().optional(),
 });

@@ -24,9 +24,9 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /**
  * Resolves an API token (from `Authorization: Bearer`, or given) to its stored document: looked up by
  * its SHA-256 hash (timing of that lookup reveals nothing of the token), revoked tokens refused (401)
- * from the next request on. Simultaneous requests with one token share one lookup (a burst of 1,000 is
- * one read, not 1,000); nothing is cached past that read, so a request that joins a lookup begun before
- * a revocation landed (at most one store round trip earlier) is the only one that can still pass.
+ * from the next request on. Simultaneous requests with one token share one lookup; nothing is cached
+ * past that read, so a request that joins a lookup begun before a revocation landed (at most one store
+ * round trip earlier) is the only one that can still pass.
  */
 export function tokenAuthenticator(store: Store) {
   const lookups = new Singleflight<ApiTokenDoc | null>();

@@ -45,7 +45,7 @@ export const connectionTypesRoutes: FastifyPluginAsyncZod<ApiContext> = async (a
       })),
   );
 
-  /** Browser flow (seed 004): 302 straight to the provider; the callback then completes as for POST /api/oauth2. */
+  /** Browser flow: 302 straight to the provider; the callback then completes it as for POST /api/oauth2. */
   app.get(
     '/connection_types/:datasource_id/connect',
     {

@@ -23,8 +23,8 @@ interface Refreshed {
 /** What the connections routes do to a caller's connection: find it, refresh it, check and rename it. */
 export function connectionAccess(ctx: ApiContext) {
   const { connections } = ctx.store;
-  // Simultaneous requests for one connection share its read and its refresh: a burst of 1,000
-  // refreshes is one lookup, one workflow update and one read of the refreshed document.
+  // Simultaneous requests for one connection share its read and its refresh (one lookup, one workflow
+  // update, one read of the refreshed document).
   const reads = new Singleflight<ConnectionDoc | null>();
   const refreshes = new Singleflight<Refreshed>();
 

@@ -27,6 +27,7 @@ import { connectionAccess, importNotSupported } from './connectionAccess.js';
 import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
 import { errorResponses, noBody } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
+import { proxyTokens } from '../proxy/proxyTokens.js';
 import { IssuedRequest, issuedRequestView } from '../oauth2/oauth2Schemas.js';
 import { newPullId } from '../../lib/store/pullId.js';
 
@@ -117,6 +118,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
       const caller = callerOf(request);
       const doc = await findOwned(caller.accountId, request.params.id);
       const refreshed = await refreshNow(doc);
+      proxyTokens(ctx).evict(doc._id);
       if (refreshed.status === 'needs_reauth') {
         throw new HttpError(
           409,
@@ -168,7 +170,9 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     },
     async (request, reply) => {
       const doc = await findOwned(callerOf(request).accountId, request.params.id);
+      proxyTokens(ctx).evict(doc._id);
       await updateConnectionWorkflow(ctx, doc, disconnectUpdate);
+      proxyTokens(ctx).evict(doc._id);
       return reply.code(204).send();
     },
   );

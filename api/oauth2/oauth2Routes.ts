@@ -83,7 +83,7 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       if (oauthRequest.status !== 'completed') {
         return reply.code(202).send({ status: 'pending', message: 'waiting for the user to authorize' });
       }
-      // By _id alone (FerretDB matches any other filter in Go, document by document); the owner checked here.
+      // By _id alone (lib/store/README.md, rule 1); the owner is checked here.
       const stored = await ctx.store.connections.findOne({ _id: oauthRequest.connectionId });
       const connection = stored?.accountId === caller.accountId ? stored : null;
       if (!connection) throw new HttpError(410, 'deleted', 'the connection made by this request was deleted');

@@ -18,6 +18,23 @@ export const ProviderEntrySchema = z
     /** Token-response fields kept as providerData (e.g. Salesforce instance_url). */
     providerDataFields: z.array(z.string()).default([]),
     apiBaseUri: z.url().optional(),
+    /** A token-response field (kept in providerData) holding the API base, e.g. Salesforce's instance_url. */
+    apiBaseUriFrom: z.string().optional(),
+    /** How the proxy presents the access token (default `Authorization: Bearer <token>`) and fixed headers it adds. */
+    proxy: z
+      .object({
+        authHeader: z
+          .string()
+          .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)
+          .default('authorization'),
+        /** "" sends the raw token (e.g. Shopify's X-Shopify-Access-Token). */
+        authScheme: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]*$/)
+          .default('Bearer'),
+        headers: z.record(z.string(), z.string()).default({}),
+      })
+      .optional(),
     /** Lifetime of each refresh token the provider issues, when it does not say (e.g. Xero 60 days). */
     refreshTokenLifetimeSeconds: z.number().int().positive().optional(),
     /** The provider refuses to refresh an access token with more than this left (refresh only inside this window). */
@@ -52,6 +69,7 @@ const builtIn: z.input<typeof ProviderEntrySchema>[] = [
     defaultScopes: ['api', 'refresh_token'],
     tokenEndpointAuthMethod: 'client_secret_post',
     providerDataFields: ['instance_url', 'id'],
+    apiBaseUriFrom: 'instance_url',
   },
   {
     id: 'xero',

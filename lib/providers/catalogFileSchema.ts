@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * The on-disk format of one provider catalog file, `catalog/<id>.yaml` (snake_case keys, see
- * catalog-drafts FORMAT.md). Strict: unknown keys are rejected at every level, so a typo
+ * The on-disk format of one provider catalog file, `catalog/<id>.yaml` (snake_case keys; this schema
+ * is the format's definition). Strict: unknown keys are rejected at every level, so a typo
  * (`token_endpiont`) fails instead of silently dropping a setting.
  *
  * Not wired into the OAuth flows yet: lib/providers/catalog.ts stays the runtime catalog.
@@ -257,7 +257,7 @@ export const CatalogFileSchema = z
         }
       }
     }
-    // FORMAT.md: every {name} used anywhere (URLs, extra params, fixed proxy headers) is declared.
+    // Every {name} used anywhere (URLs, extra params, fixed proxy headers) must be declared too.
     const elsewhere: [string, Record<string, string> | undefined][] = [
       ['authorization_params', entry.authorization_params],
       ['token_params', entry.token_params],

@@ -88,11 +88,7 @@ export interface CodecSessionDoc {
   expiresAt: Date;
 }
 
-/**
- * The one callback an authorization request accepts. Inserted with the request's id as `_id`, so of
- * concurrent callbacks exactly one wins (a unique-key insert is atomic on MongoDB and on FerretDB, whose
- * findAndModify is not).
- */
+/** The one callback a request accepts: `_id` is the request's, so one insert wins (lib/store/README.md, rule 2). */
 export interface CallbackClaimDoc {
   _id: string; // the authorization request id
   /** secretHash of what the redirect carried (`code` / `error`), to recognise that same redirect re-sent */

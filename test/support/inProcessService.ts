@@ -14,7 +14,11 @@ import { connectTestTemporal, keyRing, newAccount, stack } from './testStack.js'
  * `apiEnv` overrides settings of the API only (as an API started before a settings change would have).
  * The provider's redirect still lands on the stack's callback, which reaches the workflow by its id.
  */
-export async function startInProcessService(env: Record<string, string>, apiEnv: Record<string, string> = {}) {
+export async function startInProcessService(
+  env: Record<string, string>,
+  apiEnv: Record<string, string> = {},
+  apiContext: Parameters<typeof startInProcessApi>[1] = {},
+) {
   const taskQueue = `test-${Math.random().toString(36).slice(2, 10)}`;
   const appEnv = { ...stack.appEnv, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: taskQueue, ...env };
   const config = loadConfig(appEnv);
@@ -23,7 +27,7 @@ export async function startInProcessService(env: Record<string, string>, apiEnv:
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createConnectionWorker({ config, env: appEnv, connection, temporal, store, keyRing });
   const running = worker.run();
-  const api = await startInProcessApi({ ...appEnv, ...apiEnv });
+  const api = await startInProcessApi({ ...appEnv, ...apiEnv }, apiContext);
   return {
     url: api.url,
     timing: refreshTiming(config),
