@@ -7,7 +7,7 @@ import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
 import { newRequestState } from '../lib/store/requestState.js';
-import type { AuthorizationRequestOptions } from '../workflows/connectionMessages.js';
+import type { AuthorizationRequestOptions, IssuedAuthorization } from '../workflows/connectionMessages.js';
 
 /** Parameters of the authorization request that the catalog's extra parameters may not replace. */
 const OWN_PARAMS = new Set(['client_id', 'redirect_uri', 'response_type', 'state', 'code_challenge']);
@@ -16,12 +16,6 @@ export interface CreateAuthorizationRequestInput extends AuthorizationRequestOpt
   connectionId: string;
   accountId: string;
   provider: string;
-}
-
-/** What the workflow hands the API for a new authorization request (the API already holds its pull_id). */
-export interface IssuedAuthorization {
-  authUri: string;
-  expiresAt: string;
 }
 
 /**

@@ -1,5 +1,4 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { IssuedAuthorization } from '../activities/createAuthorizationRequest.js';
 import type { RefreshTiming } from '../lib/config.js';
 import type { ConnectionStatus } from '../lib/store/documents.js';
 
@@ -13,6 +12,12 @@ export interface TokenClock {
 
 /** The workflow's own view of a connection: the stored statuses, and those before a document exists. */
 export type WorkflowStatus = ConnectionStatus | 'pending' | 'expired' | 'failed';
+
+/** What the workflow hands the API for a new authorization request (the API already holds its pull_id). */
+export interface IssuedAuthorization {
+  authUri: string;
+  expiresAt: string;
+}
 
 export interface AuthorizationRequestOptions {
   /** the hash of the request's pull_id: the API mints the pull_id and keeps it, only this id comes here */

@@ -1,8 +1,8 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { IssuedAuthorization } from '../activities/createAuthorizationRequest.js';
 import { connectionActivities, providerError, refusal } from './activityOptions.js';
 import {
   type AuthorizationRequestOptions,
+  type IssuedAuthorization,
   type CallbackDelivery,
   type ConnectionWorkflowInput,
   type FlowOutcome,

@@ -29,7 +29,7 @@ const providerAnswer = z.unknown().describe("the provider's answer: its status, 
 
 /**
  * Calls a connection's API with its token: `ALL /connections/:id/proxy/*` forwards the method, path,
- * query, headers and body as they are; `POST /connections/:id/request` takes seed 004's JSON envelope.
+ * query, headers and body as they are; `POST /connections/:id/request` takes the integrations API's JSON envelope.
  */
 export const proxyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   const agents = createUpstreamAgents({

@@ -13,7 +13,7 @@ const HeaderValue = z
   .max(16_384)
   .regex(/^[^\r\n\0]*$/, 'must not hold CR, LF or NUL');
 
-/** `POST /api/connections/:id/request`: seed 004's envelope. */
+/** `POST /api/connections/:id/request`: the integrations API's JSON request envelope. */
 export const ProxyEnvelope = z.object({
   method: z
     .enum([...PROXY_METHODS, ...PROXY_METHODS.map((m) => m.toLowerCase() as Lowercase<typeof m>)])
