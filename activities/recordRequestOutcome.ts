@@ -1,9 +1,10 @@
+import { expireAuthorizationRequest } from '../lib/store/authorizationRequests.js';
 import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
 import type { ActivityContext } from './activityContext.js';
 
 /** The validity timer fired first: the request (and its pull_id and state) is expired from now on. */
 export async function markRequestExpired(ctx: ActivityContext, authorizationRequestId: string): Promise<void> {
-  await moveRequestStatus(ctx.store, authorizationRequestId, ['pending', 'callback_received'], { status: 'expired' });
+  await expireAuthorizationRequest(ctx.store, authorizationRequestId);
 }
 
 /** The provider (or the exchange) said no: kept so `POST /api/oauth2/credentials` can answer 422. */

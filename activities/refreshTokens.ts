@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
-import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAuthorizationServer.js';
+import { providerTimeoutMs } from '../lib/providers/resolveAuthorizationServer.js';
+import { apiBaseUriOf, providerDataOf, unwrapTokenResponse } from '../lib/providers/tokenResponseFields.js';
 import type { StoredCredentials } from '../lib/store/documents.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
 import type { ActivityContext } from './activityContext.js';
@@ -44,7 +45,11 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
   };
   if (!current.refresh_token) return needsReauth('no_refresh_token', 'the provider issued no refresh token');
 
-  const { entry, as, client, clientAuth } = await providerForActivity(ctx, doc.provider);
+  const { entry, as, client, clientAuth, connectionConfig, tokenRequestOptions } = await providerForActivity(
+    ctx,
+    doc.provider,
+    doc.connectionConfig ?? {},
+  );
   const startedAt = new Date();
   if (
     entry.refreshNotBeforeSeconds &&
@@ -58,12 +63,15 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
     client,
     clientAuth,
     current.refresh_token,
-    requestOptions(entry, providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
+    tokenRequestOptions(providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
   );
   if (response.status >= 500) {
     throw ApplicationFailure.retryable(`token endpoint answered ${response.status}`, 'provider_unavailable');
   }
-  const checked = await checkTokenLifetime(response, ctx.timing.minIntervalSeconds);
+  const checked = await checkTokenLifetime(
+    await unwrapTokenResponse(response, entry.tokenResponsePath),
+    ctx.timing.minIntervalSeconds,
+  );
   let tokens: oauth.TokenEndpointResponse;
   try {
     tokens = await oauth.processRefreshTokenResponse(as, client, checked.response);
@@ -82,6 +90,8 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
     ...(tokens.scope ? { scope: tokens.scope } : current.scope ? { scope: current.scope } : {}),
   };
   const { tokenExpiresAt, refreshTokenExpiresAt } = tokenExpiries(tokens, entry, startedAt, doc.refreshTokenExpiresAt);
+  // A refresh response may carry the provider's fields again (e.g. a new instance_url): kept over the old ones.
+  const providerData = { ...doc.providerData, ...providerDataOf({ ...entry, callbackParams: [] }, tokens, {}) };
   const now = new Date();
   // The provider has already rotated the refresh token: this write must not be given up on lightly
   // (a retry of the whole activity would present the consumed token and end in needs_reauth).
@@ -92,6 +102,8 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
         credentials: ctx.keyRing.encryptJson(credentials, doc._id),
         tokenExpiresAt,
         refreshTokenExpiresAt,
+        providerData,
+        apiBaseUri: apiBaseUriOf(entry, connectionConfig, providerData),
         lastRefreshedAt: now,
         updatedAt: now,
       },

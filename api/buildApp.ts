@@ -13,10 +13,11 @@ import { connectionTypesRoutes } from './connectionTypes/connectionTypesRoutes.j
 import { HttpError } from './errors/HttpError.js';
 import { registerErrorHandlers } from './errors/registerErrorHandlers.js';
 import { oauth2Routes } from './oauth2/oauth2Routes.js';
+import { proxyRoutes } from './proxy/proxyRoutes.js';
 import { registerApiDocs } from './docs/registerApiDocs.js';
 import { useZodSchemas } from './schema/useZodSchemas.js';
 
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
     redact: { paths: [...SECRET_LOG_PATHS], censor: '[redacted]' },
@@ -61,6 +62,7 @@ export async function buildApp(
       await api.register(connectionTypesRoutes, ctx);
       await api.register(oauth2Routes, ctx);
       await api.register(connectionsRoutes, ctx);
+      await api.register(proxyRoutes, ctx);
       await api.register(accountRoutes, ctx);
     },
     { prefix: '/api' },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { accountOf, setAccountSettings } from '../../lib/store/accounts.js';
 import type { ApiContext } from '../ApiContext.js';
 import { callerOf, requireScope } from '../auth/authenticate.js';
 import { errorResponses } from '../schema/errorResponses.js';
@@ -35,7 +36,7 @@ export const accountRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
     },
     async (request) => {
       const { accountId } = callerOf(request);
-      const account = await ctx.store.accounts.findOne({ _id: accountId });
+      const account = await accountOf(ctx.store, accountId);
       return { account_id: accountId, name: account?.name, redirect_origins: account?.redirectOrigins ?? [] };
     },
   );
@@ -52,19 +53,9 @@ export const accountRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
     },
     async (request) => {
       const { accountId } = callerOf(request);
-      const now = new Date();
       const redirectOrigins = [...new Set(request.body.redirect_origins)];
       const { name } = request.body;
-      // A PUT replaces the settings: a name left out is removed.
-      await ctx.store.accounts.updateOne(
-        { _id: accountId },
-        {
-          $set: { redirectOrigins, updatedAt: now, ...(name === undefined ? {} : { name }) },
-          ...(name === undefined ? { $unset: { name: '' as const } } : {}),
-          $setOnInsert: { createdAt: now },
-        },
-        { upsert: true },
-      );
+      await setAccountSettings(ctx.store, accountId, { redirectOrigins, name });
       return { account_id: accountId, name, redirect_origins: redirectOrigins };
     },
   );
