@@ -181,6 +181,8 @@ describe('the connect page and connect.js, in Chromium', () => {
       expect(await fitsThePhone(page)).toBe(true);
       expect(await page.isVisible('#close')).toBe(false);
       await page.screenshot({ path: `${ARTIFACTS}connect-page-phone.png`, fullPage: true });
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.screenshot({ path: `${ARTIFACTS}connect-page-dark.png`, fullPage: true });
       await page.click('button:has-text("Continue to Demo provider")');
       await signInAndConsent(page);
       await page.waitForSelector('h1:has-text("Demo provider is connected")');
