@@ -60,7 +60,12 @@ export async function disconnectConnection(
 
 /** Revokes the refresh token, then the access token; false when the provider has no revocation endpoint. */
 async function revokeTokens(ctx: ActivityContext, doc: ConnectionDoc, cancelled: AbortSignal): Promise<boolean> {
-  const { as, client, clientAuth } = await providerForActivity(ctx, doc.provider, doc.connectionConfig ?? {});
+  const { as, client, clientAuth } = await providerForActivity(
+    ctx,
+    doc.provider,
+    doc.connectionConfig ?? {},
+    doc.oauthApp,
+  );
   if (!as.revocation_endpoint) return false;
   const credentials = readCredentials(ctx.keyRing, doc);
   const tokens = [

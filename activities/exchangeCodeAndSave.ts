@@ -103,7 +103,7 @@ export async function exchangeCodeAndSave(
     throw finalFailure(INTERRUPTED);
   }
 
-  const resolved = await providerForActivity(ctx, request.provider, request.connectionConfig ?? {});
+  const resolved = await providerForActivity(ctx, request.provider, request.connectionConfig ?? {}, request.oauthApp);
   const { entry } = resolved;
   const { tokens, lifetimeProblem } = await requestTokens(ctx, request, resolved, input.callback);
 

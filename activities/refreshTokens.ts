@@ -49,6 +49,7 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
     ctx,
     doc.provider,
     doc.connectionConfig ?? {},
+    doc.oauthApp,
   );
   const startedAt = new Date();
   if (

@@ -23,6 +23,8 @@ export interface ConnectionDoc {
   connectionConfig?: Record<string, string>;
   /** the authorization request whose code produced these credentials */
   authorizationRequestId: string;
+  /** the OAuth app the connection was authorized with, copied from its request; absent (older ones): the service's */
+  oauthApp?: OAuthAppRef;
   adoptedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -59,6 +61,8 @@ export interface OAuthRequestDoc {
   redirectUrl: string | null;
   connectionName: string | null;
   scopes: string[];
+  /** the OAuth app chosen when the request was made, copied to the connection it makes */
+  oauthApp?: OAuthAppRef;
   /** the connection_config the flow was started with, copied to the connection it makes */
   connectionConfig?: Record<string, string>;
   expiresAt: Date;
@@ -102,6 +106,29 @@ export interface CallbackClaimDoc {
   inDoubt: boolean;
   createdAt: Date;
 }
+
+/** An account's own OAuth app for one source type: used instead of the service's app for new connections. */
+export interface OAuthAppDoc {
+  _id: string; // oauthAppId(accountId, provider): `<accountId>/<provider id>`
+  accountId: string;
+  /** the catalog entry's id (an alias given to the API is stored as the entry's id) */
+  provider: string;
+  clientId: string;
+  /** envelope of the client secret, associated data = _id */
+  clientSecret: string;
+  /** scopes asked for when a request names none (else the catalog's defaults) */
+  scopes: string[] | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Which OAuth app a request or connection uses, chosen once when it is authorized. An account's app is
+ * carried with a snapshot of its credentials (the secret as an envelope, associated data = appId), so a
+ * connection keeps working after the account replaces its app with another client or deletes it.
+ */
+export type OAuthAppRef =
+  { kind: 'service' } | { kind: 'account'; appId: string; clientId: string; clientSecret: string };
 
 export interface AccountDoc {
   _id: string; // accountId

@@ -7,6 +7,7 @@ import type {
   CodecSessionDoc,
   ConnectionDoc,
   ConnectionEventDoc,
+  OAuthAppDoc,
   OAuthRequestDoc,
 } from './documents.js';
 
@@ -20,6 +21,7 @@ export interface Store {
   events: Collection<ConnectionEventDoc>;
   codecSessions: Collection<CodecSessionDoc>;
   accounts: Collection<AccountDoc>;
+  oauthApps: Collection<OAuthAppDoc>;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     events: db.collection<ConnectionEventDoc>('events'),
     codecSessions: db.collection<CodecSessionDoc>('codec_sessions'),
     accounts: db.collection<AccountDoc>('accounts'),
+    oauthApps: db.collection<OAuthAppDoc>('oauth_apps'),
     close: () => client.close(),
   };
   await Promise.all([
@@ -49,6 +52,7 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     store.apiTokens.createIndex({ accountId: 1 }),
     store.apiTokens.createIndex({ tokenId: 1 }, { unique: true }),
     store.events.createIndex({ accountId: 1, connectionId: 1, at: -1 }),
+    store.oauthApps.createIndex({ accountId: 1 }),
   ]);
   return store;
 }
