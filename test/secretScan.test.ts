@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -53,6 +54,14 @@ describe('no secret anywhere in plaintext', () => {
     const connectionId: string = landing.result.connection_id;
     const credentials = (await rivery.getCredentials({ pull_id: created.body.pull_id })).body;
     const refreshed = (await rivery.request('POST', `/api/connections/${connectionId}/refresh`)).body.credentials;
+    // An account's own OAuth app: its secret goes through the API once and is stored only encrypted.
+    const admin = new RiveryClient(stack.apiUrl, (await newAccount(clients.store, ['account:admin'])).token);
+    const ownAppSecret = randomBytes(24).toString('base64url');
+    const ownApp = await admin.request('PUT', '/api/oauth_apps/github', {
+      client_id: 'own-app',
+      client_secret: ownAppSecret,
+    });
+    expect(ownApp.status).toBe(200);
 
     const secrets: Record<string, string> = {
       'access token': credentials.access_token,
@@ -63,6 +72,7 @@ describe('no secret anywhere in plaintext', () => {
       pull_id: created.body.pull_id,
       'API token': account.token,
       'client secret': stack.appEnv.CONNECTFLOW_PROVIDER_DEMO_CLIENT_SECRET!,
+      "an account's OAuth app secret": ownAppSecret,
     };
     if (refreshed.refresh_token !== credentials.refresh_token)
       secrets['rotated refresh token'] = refreshed.refresh_token;
