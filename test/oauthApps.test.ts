@@ -138,6 +138,14 @@ describe("an account's own OAuth app", () => {
       expect(JSON.stringify(shown.body)).not.toContain(clientSecret);
     }
 
+    // The catalog says the type is configured for an account with its own app, and only for it.
+    const configured = async (rivery: RiveryClient) => [
+      (await rivery.connectionTypes()).body.find((t: { datasource_id: string }) => t.datasource_id === TYPE).configured,
+      (await rivery.request('GET', `/api/connection_types/${TYPE}`)).body.configured,
+    ];
+    expect(await configured(accounts.a)).toEqual([true, true]);
+    expect(await configured(await adminClient())).toEqual([false, false]);
+
     const made: Record<'a' | 'b', string> = { a: '', b: '' };
     for (const key of ['a', 'b'] as const) {
       const { id, sentClientId } = await connect(accounts[key]);
