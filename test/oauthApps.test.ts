@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import type { Payload } from '@temporalio/common';
+import { EncryptionCodec } from '../lib/temporal/encryptionCodec.js';
+import { connectionWorkflowId } from '../lib/temporal/names.js';
 import type { Store } from '../lib/store/openStore.js';
 import { createDemoProvider, type DemoProvider } from '../scripts/dev/demoProvider/createDemoProvider.js';
 import { authorizeByRedirects } from './support/authorizeByRedirects.js';
 import { startInProcessService } from './support/inProcessService.js';
 import { RiveryClient } from './support/RiveryClient.js';
-import { newAccount, openTestStore, stack } from './support/testStack.js';
+import { connectTestTemporal, keyRing, newAccount, openTestStore, stack } from './support/testStack.js';
 
 /**
  * Accounts' own OAuth apps: one source type with no service app, a real oidc-provider with one client
@@ -71,6 +74,15 @@ async function connect(rivery: RiveryClient) {
     id: outcome.connection_id as string,
     sentClientId: new URL(created.body.auth_uri).searchParams.get('client_id'),
   };
+}
+
+/** Every payload in a workflow history. */
+function payloadsOf(value: unknown, into: Payload[] = []): Payload[] {
+  if (!value || typeof value !== 'object' || value instanceof Uint8Array) return into;
+  const v = value as Record<string, unknown>;
+  if (v.metadata && typeof v.metadata === 'object' && v.data instanceof Uint8Array) into.push(v as Payload);
+  else for (const child of Object.values(v)) payloadsOf(child, into);
+  return into;
 }
 
 const tokensOf = async (rivery: RiveryClient, id: string) =>
@@ -192,5 +204,14 @@ describe("an account's own OAuth app", () => {
     expect(everything).toContain(clients.b.clientId);
     expect(everything.includes(clients.a.clientSecret), 'account a secret in MongoDB').toBe(false);
     expect(everything.includes(clients.b.clientSecret), 'account b secret in MongoDB').toBe(false);
+
+    // Nor in the connection's Temporal history, its payloads opened with the codec.
+    const temporal = await connectTestTemporal();
+    const history = await temporal.workflow.getHandle(connectionWorkflowId(made.b)).fetchHistory();
+    await temporal.connection.close();
+    const decoded = await new EncryptionCodec(keyRing).decode(payloadsOf(history));
+    const historyText = decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
+    expect(historyText).toContain(made.b);
+    expect(historyText.includes(clients.b.clientSecret), 'account b secret in Temporal history').toBe(false);
   });
 });
