@@ -73,6 +73,10 @@ const QUIRKS: Record<string, Quirk> = {
     options: { quirks: { nestTokensUnder: 'authed_user' } },
     entry: { token_response_path: 'authed_user' },
   },
+  quirk_refresh_not_before: {
+    options: { accessTokenTtlSeconds: 3600 },
+    entry: { refresh: { refresh_not_before_seconds: 600 } },
+  },
   quirk_string_expiry: { options: { accessTokenTtlSeconds: 3600, statedExpiresIn: '3600' } },
   quirk_never_expires: {
     options: { accessTokenTtlSeconds: 3600 },
@@ -343,6 +347,16 @@ describe('quirk conformance against real oidc-provider servers', () => {
     const refreshed = await rivery.request('POST', `/api/connections/${id}/refresh`);
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.credentials.access_token).not.toBe(credentials.access_token);
+  });
+
+  it('a provider that refuses early refreshes is not asked while the token has more than its window left', async () => {
+    const { rivery } = service;
+    const { id } = await connect(rivery, 'quirk_refresh_not_before');
+    const before = await view(rivery, id);
+    const refreshed = await rivery.request('POST', `/api/connections/${id}/refresh`);
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body).toMatchObject({ status: 'active', tokenExpiresAt: before.tokenExpiresAt });
+    expect(providers.get('quirk_refresh_not_before')!.counts.tokenByGrant).toEqual({ authorization_code: 1 });
   });
 
   it('expires_in as a string is read as seconds; a provider whose tokens never expire gets no expiry', async () => {
