@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { RefreshTiming } from '../lib/config.js';
+import type { RefreshTiming, WebhookRetry } from '../lib/config.js';
 import type { KeyRing } from '../lib/crypto/keyRing.js';
 import type { ProviderEntry } from '../lib/providers/catalog.js';
 import type { Store } from '../lib/store/openStore.js';
@@ -15,6 +15,10 @@ export interface ActivityContext {
   temporal: Client;
   timing: RefreshTiming;
   taskQueue: string;
+  /** how webhook deliveries of the events these activities record are retried */
+  webhookRetry: WebhookRetry;
+  /** the refresh-audit prunes events and deliveries older than this */
+  eventRetentionDays: number;
   /** test-only: see pauseForTest.ts */
   pauseDir?: string;
 }

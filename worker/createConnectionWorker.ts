@@ -1,7 +1,7 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities/createActivities.js';
-import { callbackUrl, refreshTiming, type Config } from '../lib/config.js';
+import { callbackUrl, refreshTiming, webhookRetry, type Config } from '../lib/config.js';
 import type { KeyRing } from '../lib/crypto/keyRing.js';
 import { loadCatalog } from '../lib/providers/catalog.js';
 import type { Store } from '../lib/store/openStore.js';
@@ -34,6 +34,8 @@ export function createConnectionWorker({ config, env, connection, temporal, stor
       temporal,
       timing: refreshTiming(config),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      webhookRetry: webhookRetry(config),
+      eventRetentionDays: config.CONNECTFLOW_EVENT_RETENTION_DAYS,
       pauseDir: config.CONNECTFLOW_TEST_PAUSE_DIR,
     }),
     dataConverter: { payloadCodecs: [new EncryptionCodec(keyRing)] },

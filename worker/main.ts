@@ -6,6 +6,7 @@ import { connectTemporalClient } from '../lib/temporal/connectTemporalClient.js'
 import { ensureRefreshAuditSchedule } from '../lib/temporal/ensureRefreshAuditSchedule.js';
 import { createConnectionWorker } from './createConnectionWorker.js';
 import { createWorkerLogger } from './createWorkerLogger.js';
+import { createWebhookWorker } from './createWebhookWorker.js';
 
 /** The worker process (`node .build/worker.js`, compiled by scripts/build.ts). Temporal's runtime shuts it down gracefully on SIGTERM/SIGINT. */
 const config = loadConfig();
@@ -16,11 +17,18 @@ const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADD
 const temporal = await connectTemporalClient(config, keyRing);
 await ensureRefreshAuditSchedule(temporal, config);
 const worker = await createConnectionWorker({ config, env: process.env, connection, temporal, store, keyRing });
+const webhookWorker = await createWebhookWorker({ config, connection, store, keyRing });
 Runtime.instance().logger.info(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}`);
 try {
-  await worker.run();
+  // Both shut down on SIGTERM/SIGINT; if one fails, the other is stopped too.
+  await Promise.all([worker.run(), webhookWorker.run()].map((run) => run.catch(stopBoth)));
 } finally {
   await store.close();
   await temporal.connection.close();
   await connection.close();
+}
+
+function stopBoth(err: unknown): never {
+  for (const w of [worker, webhookWorker]) if (w.getState() === 'RUNNING') w.shutdown();
+  throw err;
 }

@@ -2,6 +2,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, refreshTiming } from '../../lib/config.js';
 import { openStore } from '../../lib/store/openStore.js';
 import { createConnectionWorker } from '../../worker/createConnectionWorker.js';
+import { createWebhookWorker } from '../../worker/createWebhookWorker.js';
 import { afterAll, beforeAll } from 'vitest';
 import type { Store } from '../../lib/store/openStore.js';
 import { startInProcessApi } from './inProcessApi.js';
@@ -22,7 +23,8 @@ export async function startInProcessService(env: Record<string, string>, apiEnv:
   const temporal = await connectTestTemporal();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createConnectionWorker({ config, env: appEnv, connection, temporal, store, keyRing });
-  const running = worker.run();
+  const webhookWorker = await createWebhookWorker({ config, connection, store, keyRing });
+  const running = Promise.all([worker.run(), webhookWorker.run()]);
   const api = await startInProcessApi({ ...appEnv, ...apiEnv });
   return {
     url: api.url,
@@ -30,6 +32,7 @@ export async function startInProcessService(env: Record<string, string>, apiEnv:
     close: async () => {
       await api.close();
       worker.shutdown();
+      webhookWorker.shutdown();
       await running;
       await connection.close();
       await temporal.connection.close();
