@@ -14,6 +14,8 @@ import { registerErrorHandlers } from './errors/registerErrorHandlers.js';
 import { oauth2Routes } from './oauth2/oauth2Routes.js';
 import { registerApiDocs } from './docs/registerApiDocs.js';
 import { useZodSchemas } from './schema/useZodSchemas.js';
+import { eventsRoutes } from './events/eventsRoutes.js';
+import { webhookRoutes } from './webhook/webhookRoutes.js';
 
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
@@ -60,6 +62,8 @@ export async function buildApp(
       await api.register(oauth2Routes, ctx);
       await api.register(connectionsRoutes, ctx);
       await api.register(accountRoutes, ctx);
+      await api.register(eventsRoutes, ctx);
+      await api.register(webhookRoutes, ctx);
     },
     { prefix: '/api' },
   );

@@ -1,9 +1,9 @@
-import type { ConnectionEventDoc } from '../store/documents.js';
+import type { ConnectionEventDoc, EventType } from '../store/documents.js';
 
 /** An event as clients see it, in GET /api/events and (without `id`, which is the webhook-id) in webhook bodies. */
 export interface PublicEvent {
   id: string;
-  type: string;
+  type: EventType;
   timestamp: string;
   data: Record<string, unknown>;
 }
@@ -18,6 +18,6 @@ export function publicEvent(doc: ConnectionEventDoc): PublicEvent {
 }
 
 /** The Standard Webhooks body of a message: `{type, timestamp, data}`. */
-export function webhookPayload(message: Omit<PublicEvent, 'id'>): string {
+export function webhookPayload(message: { type: EventType | 'ping'; timestamp: string; data: object }): string {
   return JSON.stringify({ type: message.type, timestamp: message.timestamp, data: message.data });
 }

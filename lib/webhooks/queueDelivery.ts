@@ -14,6 +14,9 @@ export interface DeliveryQueue {
   retry: WebhookRetry;
 }
 
+/** The lane of an account's test pings (every other lane is a connection's id). */
+export const PING_LANE = 'ping';
+
 export interface Message {
   /** the event's id: the webhook-id of every attempt */
   id: string;
