@@ -1,10 +1,16 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
+import { checkConnectionConfig, type ConnectionConfig } from '../lib/providers/connectionConfig.js';
+import { fillTemplate } from '../lib/providers/urlTemplates.js';
 import { secretHash } from '../lib/crypto/secretHash.js';
 import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
 import { newRequestState } from '../lib/store/requestState.js';
-import type { AuthorizationRequestOptions } from '../workflows/connectionMessages.js';
+import type { AuthorizationRequestOptions, IssuedAuthorization } from '../workflows/connectionMessages.js';
+
+/** Parameters of the authorization request that the catalog's extra parameters may not replace. */
+const OWN_PARAMS = new Set(['client_id', 'redirect_uri', 'response_type', 'state', 'code_challenge']);
 
 export interface CreateAuthorizationRequestInput extends AuthorizationRequestOptions {
   connectionId: string;
@@ -12,23 +18,19 @@ export interface CreateAuthorizationRequestInput extends AuthorizationRequestOpt
   provider: string;
 }
 
-/** What the workflow hands the API for a new authorization request (the API already holds its pull_id). */
-export interface IssuedAuthorization {
-  authUri: string;
-  expiresAt: string;
-}
-
 /**
  * Step 1 (authorize): stores the request under the id the API minted, with a random `state` (stored
  * only as its hash) and a PKCE S256 verifier (stored encrypted), and builds the provider's
- * authorization URL. A retry replaces what an earlier attempt stored: that attempt's auth_uri was
- * never handed out.
+ * authorization URL, its templates filled from the connection_config (a reauthorization reuses the
+ * connection's own); a provider that refuses PKCE is sent no challenge. A retry replaces what an
+ * earlier attempt stored: that attempt's auth_uri was never handed out.
  */
 export async function createAuthorizationRequest(
   ctx: ActivityContext,
   input: CreateAuthorizationRequestInput,
 ): Promise<IssuedAuthorization> {
-  const { entry, as, client } = await providerForActivity(ctx, input.provider);
+  const connectionConfig = await connectionConfigFor(ctx, input);
+  const { entry, as, client } = await providerForActivity(ctx, input.provider, connectionConfig);
   const id = input.authorizationRequestId;
   const state = newRequestState(id);
   const codeVerifier = oauth.generateRandomCodeVerifier();
@@ -48,6 +50,7 @@ export async function createAuthorizationRequest(
       redirectUrl: input.redirectUrl,
       connectionName: input.connectionName,
       scopes,
+      connectionConfig,
       expiresAt,
       error: null,
       createdAt: now,
@@ -58,14 +61,36 @@ export async function createAuthorizationRequest(
   await pauseForTest(ctx, 'authorize:after-insert', input.connectionId);
 
   const authUri = new URL(as.authorization_endpoint!);
-  for (const [key, value] of Object.entries(entry.extraAuthorizationParams)) authUri.searchParams.set(key, value);
   authUri.searchParams.set('client_id', client.client_id);
   authUri.searchParams.set('redirect_uri', ctx.redirectUri);
   authUri.searchParams.set('response_type', 'code');
-  authUri.searchParams.set('scope', scopes.join(entry.scopeSeparator));
+  if (scopes.length > 0) authUri.searchParams.set('scope', scopes.join(entry.scopeSeparator));
   authUri.searchParams.set('state', state);
-  authUri.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
-  authUri.searchParams.set('code_challenge_method', 'S256');
+  if (entry.pkce !== 'refused') {
+    authUri.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
+    authUri.searchParams.set('code_challenge_method', 'S256');
+  }
+  for (const [key, value] of Object.entries(entry.authorizationParams)) {
+    if (!OWN_PARAMS.has(key)) authUri.searchParams.set(key, fillTemplate(value, connectionConfig));
+  }
 
   return { authUri: authUri.href, expiresAt: expiresAt.toISOString() };
+}
+
+/** The flow's own connection_config, else (a reauthorization) the connection's; checked against the entry. */
+async function connectionConfigFor(
+  ctx: ActivityContext,
+  input: CreateAuthorizationRequestInput,
+): Promise<ConnectionConfig> {
+  const entry = ctx.catalog.get(input.provider);
+  const given =
+    input.connectionConfig ??
+    (await ctx.store.connections.findOne({ _id: input.connectionId }))?.connectionConfig ??
+    {};
+  if (!entry) return given;
+  try {
+    return checkConnectionConfig(entry, given);
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable((err as Error).message, 'invalid_connection_config');
+  }
 }

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
 import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAuthorizationServer.js';
 import type { ConnectionDoc } from '../lib/store/documents.js';
+import { findConnection, removeConnection } from '../lib/store/connections.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
 import { eventId } from '../lib/events/eventId.js';
 import type { ActivityContext } from './activityContext.js';
@@ -9,7 +10,7 @@ import { providerForActivity } from './providerForActivity.js';
 import { announceEvent, recordConnectionEvent, writeEvent } from './recordConnectionEvent.js';
 
 /** Revocation is tried on this many activity attempts (Temporal's retries: the only retry layer). */
-export const REVOCATION_ATTEMPTS = 3;
+const REVOCATION_ATTEMPTS = 3;
 
 /** The running activity attempt: its number and the signal Temporal aborts when it is cancelled or times out. */
 export interface AttemptContext {
@@ -31,8 +32,7 @@ export async function disconnectConnection(
   input: { connectionId: string },
   { attempt, signal }: AttemptContext,
 ): Promise<{ revoked: boolean }> {
-  const { connections } = ctx.store;
-  const doc = await connections.findOne({ _id: input.connectionId });
+  const doc = await findConnection(ctx.store, input.connectionId);
   if (!doc) return alreadyDeleted(ctx, input.connectionId);
 
   let revoked = false;
@@ -56,7 +56,7 @@ export async function disconnectConnection(
     });
   }
   const deleted = await writeEvent(ctx, doc, 'connection.deleted', [], { revoked });
-  await connections.findOneAndDelete({ _id: doc._id });
+  await removeConnection(ctx.store, doc._id);
   await announceEvent(ctx, deleted);
   return { revoked };
 }
@@ -71,7 +71,7 @@ async function alreadyDeleted(ctx: ActivityContext, connectionId: string): Promi
 
 /** Revokes the refresh token, then the access token; false when the provider has no revocation endpoint. */
 async function revokeTokens(ctx: ActivityContext, doc: ConnectionDoc, cancelled: AbortSignal): Promise<boolean> {
-  const { entry, as, client, clientAuth } = await providerForActivity(ctx, doc.provider);
+  const { as, client, clientAuth } = await providerForActivity(ctx, doc.provider, doc.connectionConfig ?? {});
   if (!as.revocation_endpoint) return false;
   const credentials = readCredentials(ctx.keyRing, doc);
   const tokens = [
@@ -85,7 +85,7 @@ async function revokeTokens(ctx: ActivityContext, doc: ConnectionDoc, cancelled:
   ]);
   for (const { token, hint } of tokens) {
     const response = await oauth.revocationRequest(as, client, clientAuth, token, {
-      ...requestOptions(entry),
+      ...requestOptions(as),
       signal,
       additionalParameters: { token_type_hint: hint },
     });

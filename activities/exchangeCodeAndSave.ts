@@ -5,22 +5,26 @@ import { timingForProvider } from '../lib/providers/timingForProvider.js';
 import { authorizedConnection } from '../lib/store/authorizedConnection.js';
 import type { ConnectionDoc, OAuthRequestDoc } from '../lib/store/documents.js';
 import type { TokenClock } from '../workflows/connectionMessages.js';
-import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAuthorizationServer.js';
+import { providerTimeoutMs } from '../lib/providers/resolveAuthorizationServer.js';
 import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
-import { providerForActivity } from './providerForActivity.js';
+import { providerForActivity, type ResolvedProvider } from './providerForActivity.js';
+import { unwrapTokenResponse } from '../lib/providers/tokenResponseFields.js';
 import { checkTokenLifetime, type TokenLifetimeProblem } from './checkTokenLifetime.js';
 import { announceEvent, recordLifetimeFloored, writeEvent } from './recordConnectionEvent.js';
 import { failRequest } from './recordRequestOutcome.js';
 import { eventId } from '../lib/events/eventId.js';
 import { tokenClockOf } from '../lib/store/tokenClock.js';
 import { setById } from '../lib/store/setById.js';
+import { findConnection } from '../lib/store/connections.js';
 import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
 
 export interface CallbackParameters {
   code: string;
   state: string;
   iss: string | null;
+  /** the redirect's other query parameters; the provider's declared callback_params are kept */
+  params?: Record<string, string>;
 }
 
 /** What the workflow learns from a token response: when to act next (and the current timing), never the tokens. */
@@ -92,10 +96,8 @@ export async function exchangeCodeAndSave(
   if (request.status === 'failed' && request.error) throw finalFailure(request.error);
   await pauseForTest(ctx, 'exchange:before-send', request.connectionId);
 
-  // Claim the code: from here on it may have reached the provider, so it is never sent twice. Written
-  // straight after the read above: this request's statuses are moved one at a time by its workflow
-  // (the callback route only inserts its claim and, when a delivery is refused, expires a request
-  // the workflow no longer waits for).
+  // Claim the code: from here on it may have reached the provider, so it is never sent twice. A plain
+  // write after the read above is safe: lib/store/README.md (rule 3).
   if (firstAttempt) {
     await setById(oauthRequests, request._id, { $set: { status: 'exchanging', updatedAt: new Date() } });
   } else {
@@ -103,20 +105,16 @@ export async function exchangeCodeAndSave(
     throw finalFailure(INTERRUPTED);
   }
 
-  const { entry, as, client, clientAuth } = await providerForActivity(ctx, request.provider);
-  const { tokens, lifetimeProblem } = await requestTokens(
-    ctx,
-    request,
-    as,
-    client,
-    clientAuth,
-    input.callback,
-    requestOptions(entry, providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
-  );
+  const resolved = await providerForActivity(ctx, request.provider, request.connectionConfig ?? {});
+  const { entry } = resolved;
+  const { tokens, lifetimeProblem } = await requestTokens(ctx, request, resolved, input.callback);
 
   await pauseForTest(ctx, 'exchange:after-response', request.connectionId);
-  const { fields: doc, firstFields } = authorizedConnection(request, tokens, entry, ctx.keyRing, new Date());
-  const existing = await connections.findOne({ _id: request.connectionId }, { projection: { status: 1 } });
+  const { fields: doc, firstFields } = authorizedConnection(request, tokens, entry, ctx.keyRing, new Date(), {
+    callbackParams: input.callback.params ?? {},
+    connectionConfig: resolved.connectionConfig,
+  });
+  const existing = await findConnection(ctx.store, request.connectionId);
   const authorized = await writeEvent(
     ctx,
     { _id: request.connectionId, ...doc },
@@ -135,11 +133,8 @@ export async function exchangeCodeAndSave(
 async function requestTokens(
   ctx: ActivityContext,
   request: OAuthRequestDoc,
-  as: oauth.AuthorizationServer,
-  client: oauth.Client,
-  clientAuth: oauth.ClientAuth,
+  { entry, as, client, clientAuth, tokenRequestOptions }: ResolvedProvider,
   callback: CallbackParameters,
-  options: ReturnType<typeof requestOptions>,
 ): Promise<{ tokens: oauth.TokenEndpointResponse; lifetimeProblem: TokenLifetimeProblem | null }> {
   const release = () => moveRequestStatus(ctx.store, request._id, ['exchanging'], { status: 'callback_received' });
   const fail = async (details: ProviderErrorDetails): Promise<never> => {
@@ -155,7 +150,9 @@ async function requestTokens(
   } catch (err) {
     return fail({ error: 'invalid_authorization_response', error_description: (err as Error).message });
   }
-  const verifier = ctx.keyRing.decrypt(request.codeVerifier, request._id).toString('utf8');
+  // A provider that refuses PKCE was sent no challenge, so it must get no verifier either.
+  const verifier =
+    entry.pkce === 'refused' ? oauth.nopkce : ctx.keyRing.decrypt(request.codeVerifier, request._id).toString('utf8');
 
   let response: Response;
   try {
@@ -166,7 +163,7 @@ async function requestTokens(
       validated,
       ctx.redirectUri,
       verifier,
-      options,
+      tokenRequestOptions(providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
     );
   } catch (err) {
     // Only a request that never left (no connection made) may be sent again; after a timeout or a
@@ -184,7 +181,10 @@ async function requestTokens(
       error_description: `the token endpoint answered ${response.status}; please authorize again`,
     });
   }
-  const checked = await checkTokenLifetime(response, ctx.timing.minIntervalSeconds);
+  const checked = await checkTokenLifetime(
+    await unwrapTokenResponse(response, entry.tokenResponsePath),
+    ctx.timing.minIntervalSeconds,
+  );
   try {
     return {
       tokens: await oauth.processAuthorizationCodeResponse(as, client, checked.response),

@@ -1,8 +1,16 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
+import { providerEnvPrefix } from '../lib/config.js';
+import type { ConnectionConfig } from '../lib/providers/connectionConfig.js';
 import type { ProviderEntry } from '../lib/providers/catalog.js';
-import { providerClientCredentials, providerEnvPrefix } from '../lib/providers/providerClientCredentials.js';
-import { resolveAuthorizationServer } from '../lib/providers/resolveAuthorizationServer.js';
+import { providerClientCredentials } from '../lib/providers/providerClientCredentials.js';
+import {
+  DiscoveryError,
+  HostNotAllowedError,
+  requestOptions,
+  resolveAuthorizationServer,
+} from '../lib/providers/resolveAuthorizationServer.js';
+import { fillTemplate } from '../lib/providers/urlTemplates.js';
 import type { ActivityContext } from './activityContext.js';
 
 export interface ResolvedProvider {
@@ -10,23 +18,68 @@ export interface ResolvedProvider {
   as: oauth.AuthorizationServer;
   client: oauth.Client;
   clientAuth: oauth.ClientAuth;
+  /** the connection's values for the entry's templates */
+  connectionConfig: ConnectionConfig;
+  /** options for a token endpoint call: timeout, loopback http, the entry's token params, its body format */
+  tokenRequestOptions(timeoutMs: number): oauth.TokenEndpointRequestOptions;
 }
 
-/** The catalog entry, server metadata and our client credentials for a provider, or a final failure. */
-export async function providerForActivity(ctx: ActivityContext, provider: string): Promise<ResolvedProvider> {
-  const entry = ctx.catalog.get(provider);
-  if (!entry) throw ApplicationFailure.nonRetryable(`unknown provider "${provider}"`, 'unknown_provider');
-  const credentials = providerClientCredentials(provider, ctx.env);
+/**
+ * The catalog entry, server metadata (templates filled from the connection's config) and our client
+ * credentials for a provider, or a final failure. A discovery that fails is retried by Temporal.
+ */
+export async function providerForActivity(
+  ctx: ActivityContext,
+  providerId: string,
+  connectionConfig: ConnectionConfig,
+): Promise<ResolvedProvider> {
+  const entry = ctx.catalog.get(providerId);
+  if (!entry) throw ApplicationFailure.nonRetryable(`unknown provider "${providerId}"`, 'unknown_provider');
+  const credentials = providerClientCredentials(ctx.config, entry);
   if (!credentials) {
     throw ApplicationFailure.nonRetryable(
-      `provider "${provider}" has no client credentials (${providerEnvPrefix(provider)}_CLIENT_ID/_CLIENT_SECRET)`,
+      `provider "${providerId}" has no client credentials (${providerEnvPrefix(entry.id)}_CLIENT_ID/_CLIENT_SECRET)`,
       'provider_not_configured',
     );
   }
-  const as = await resolveAuthorizationServer(entry);
+  let as: oauth.AuthorizationServer;
+  try {
+    as = await resolveAuthorizationServer(entry, connectionConfig, {
+      allowLoopbackHttp: ctx.config.NODE_ENV !== 'production',
+    });
+  } catch (err) {
+    if (err instanceof HostNotAllowedError) throw ApplicationFailure.nonRetryable(err.message, 'host_not_allowed');
+    if (err instanceof DiscoveryError) throw ApplicationFailure.retryable(err.message, 'discovery_failed');
+    throw err;
+  }
   const clientAuth =
     entry.tokenEndpointAuthMethod === 'client_secret_post'
       ? oauth.ClientSecretPost(credentials.clientSecret)
       : oauth.ClientSecretBasic(credentials.clientSecret);
-  return { entry, as, client: { client_id: credentials.clientId }, clientAuth };
+  const tokenParams = Object.fromEntries(
+    Object.entries(entry.tokenParams).map(([key, value]) => [key, fillTemplate(value, connectionConfig)]),
+  );
+  return {
+    entry,
+    as,
+    client: { client_id: credentials.clientId },
+    clientAuth,
+    connectionConfig,
+    tokenRequestOptions: (timeoutMs) => ({
+      ...requestOptions(as, timeoutMs),
+      additionalParameters: tokenParams,
+      ...(entry.tokenRequestFormat === 'json' ? { [oauth.customFetch]: postJson } : {}),
+    }),
+  };
+}
+
+/** A token request sent as a JSON object instead of a form (the same fields; client auth headers kept). */
+async function postJson(url: string, options: oauth.CustomFetchOptions<'POST', URLSearchParams>): Promise<Response> {
+  const headers = new Headers(options.headers);
+  headers.set('content-type', 'application/json');
+  return fetch(url, {
+    ...options,
+    headers,
+    body: JSON.stringify(Object.fromEntries(new URLSearchParams(options.body))),
+  });
 }

@@ -1,3 +1,4 @@
+import { webhookRetry } from '../lib/config.js';
 import { eventId } from '../lib/events/eventId.js';
 import { publicEvent, webhookPayload } from '../lib/events/publicEvent.js';
 import type { ConnectionDoc, ConnectionEventDoc, EventType } from '../lib/store/documents.js';
@@ -46,7 +47,7 @@ export async function writeEvent(
 export async function announceEvent(ctx: ActivityContext, event: ConnectionEventDoc): Promise<void> {
   const { id, ...message } = publicEvent(event);
   await queueDelivery(
-    { store: ctx.store, temporal: ctx.temporal, taskQueue: ctx.taskQueue, retry: ctx.webhookRetry },
+    { store: ctx.store, temporal: ctx.temporal, taskQueue: ctx.taskQueue, retry: webhookRetry(ctx.config) },
     { id, accountId: event.accountId, lane: event.connectionId, type: event.type, payload: webhookPayload(message) },
   );
 }

@@ -1,3 +1,4 @@
+import { expireAuthorizationRequest, findAuthorizationRequest } from '../lib/store/authorizationRequests.js';
 import type { OAuthRequestDoc, OAuthRequestStatus } from '../lib/store/documents.js';
 import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
 import { setById } from '../lib/store/setById.js';
@@ -25,13 +26,13 @@ function writeRequestEvent(
 /** The validity timer fired first: the request (and its pull_id and state) is expired from now on. */
 export async function markRequestExpired(ctx: ActivityContext, authorizationRequestId: string): Promise<void> {
   const waiting: OAuthRequestStatus[] = ['pending', 'callback_received'];
-  const request = await ctx.store.oauthRequests.findOne({ _id: authorizationRequestId });
+  const request = await findAuthorizationRequest(ctx.store, authorizationRequestId);
   // (already expired: a retry after the move, which still announces)
   if (!request || (!waiting.includes(request.status) && request.status !== 'expired')) return;
   const event = await writeRequestEvent(ctx, request, 'authorization.expired', {
     expired_at: request.expiresAt.toISOString(),
   });
-  await moveRequestStatus(ctx.store, authorizationRequestId, waiting, { status: 'expired' });
+  await expireAuthorizationRequest(ctx.store, authorizationRequestId);
   await announceEvent(ctx, event);
 }
 

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
-import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAuthorizationServer.js';
+import { providerTimeoutMs } from '../lib/providers/resolveAuthorizationServer.js';
+import { apiBaseUriOf, providerDataOf, unwrapTokenResponse } from '../lib/providers/tokenResponseFields.js';
 import type { StoredCredentials } from '../lib/store/documents.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
 import type { ActivityContext } from './activityContext.js';
@@ -68,7 +69,11 @@ export async function refreshTokens(
   };
   if (!current.refresh_token) return needsReauth('no_refresh_token', 'the provider issued no refresh token');
 
-  const { entry, as, client, clientAuth } = await providerForActivity(ctx, doc.provider);
+  const { entry, as, client, clientAuth, connectionConfig, tokenRequestOptions } = await providerForActivity(
+    ctx,
+    doc.provider,
+    doc.connectionConfig ?? {},
+  );
   const startedAt = new Date();
   if (
     entry.refreshNotBeforeSeconds &&
@@ -84,7 +89,7 @@ export async function refreshTokens(
       client,
       clientAuth,
       current.refresh_token,
-      requestOptions(entry, providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
+      tokenRequestOptions(providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
     );
   } catch (err) {
     return transientFailure('provider_unreachable', `token endpoint not reached: ${(err as Error).message}`);
@@ -92,7 +97,10 @@ export async function refreshTokens(
   if (response.status >= 500) {
     return transientFailure('provider_unavailable', `token endpoint answered ${response.status}`);
   }
-  const checked = await checkTokenLifetime(response, ctx.timing.minIntervalSeconds);
+  const checked = await checkTokenLifetime(
+    await unwrapTokenResponse(response, entry.tokenResponsePath),
+    ctx.timing.minIntervalSeconds,
+  );
   let tokens: oauth.TokenEndpointResponse;
   try {
     tokens = await oauth.processRefreshTokenResponse(as, client, checked.response);
@@ -111,6 +119,8 @@ export async function refreshTokens(
     ...(tokens.scope ? { scope: tokens.scope } : current.scope ? { scope: current.scope } : {}),
   };
   const { tokenExpiresAt, refreshTokenExpiresAt } = tokenExpiries(tokens, entry, startedAt, doc.refreshTokenExpiresAt);
+  // A refresh response may carry the provider's fields again (e.g. a new instance_url): kept over the old ones.
+  const providerData = { ...doc.providerData, ...providerDataOf({ ...entry, callbackParams: [] }, tokens, {}) };
   const now = new Date();
   const refreshed = await writeEvent(ctx, doc, 'connection.refreshed', [step.id], {
     token_expires_at: tokenExpiresAt?.toISOString() ?? null,
@@ -125,6 +135,8 @@ export async function refreshTokens(
         credentials: ctx.keyRing.encryptJson(credentials, doc._id),
         tokenExpiresAt,
         refreshTokenExpiresAt,
+        providerData,
+        apiBaseUri: apiBaseUriOf(entry, connectionConfig, providerData),
         lastRefreshedAt: now,
         updatedAt: now,
       },

@@ -1,8 +1,8 @@
 /**
  * Concurrent callers of `run` with the same key share the one call in flight; the next call after it
- * settled starts afresh (nothing is cached). Used for refreshes (1,000 simultaneous callers become one
- * workflow update) and for reads by `_id` (they become one store round trip): a caller that joins a
- * read gets the document as it was at most one round trip before its own request began.
+ * settled starts afresh (nothing is cached). Used for refreshes (simultaneous callers share one workflow
+ * update) and for reads by `_id` (they share one store round trip): a caller that joins a read gets
+ * the document as it was at most one round trip before its own request began.
  */
 export class Singleflight<T> {
   private readonly inFlight = new Map<string, Promise<T>>();

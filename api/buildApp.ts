@@ -12,12 +12,13 @@ import { connectionTypesRoutes } from './connectionTypes/connectionTypesRoutes.j
 import { HttpError } from './errors/HttpError.js';
 import { registerErrorHandlers } from './errors/registerErrorHandlers.js';
 import { oauth2Routes } from './oauth2/oauth2Routes.js';
+import { proxyRoutes } from './proxy/proxyRoutes.js';
 import { registerApiDocs } from './docs/registerApiDocs.js';
 import { useZodSchemas } from './schema/useZodSchemas.js';
 import { eventsRoutes } from './events/eventsRoutes.js';
 import { webhookRoutes } from './webhook/webhookRoutes.js';
 
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
     redact: { paths: [...SECRET_LOG_PATHS], censor: '[redacted]' },
@@ -61,6 +62,7 @@ export async function buildApp(
       await api.register(connectionTypesRoutes, ctx);
       await api.register(oauth2Routes, ctx);
       await api.register(connectionsRoutes, ctx);
+      await api.register(proxyRoutes, ctx);
       await api.register(accountRoutes, ctx);
       await api.register(eventsRoutes, ctx);
       await api.register(webhookRoutes, ctx);

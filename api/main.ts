@@ -1,6 +1,7 @@
 import { loadConfig } from '../lib/config.js';
 import { loadKeyRing } from '../lib/crypto/keyRing.js';
 import { loadCatalog } from '../lib/providers/catalog.js';
+import { warmDiscovery } from '../lib/providers/resolveAuthorizationServer.js';
 import { openStore } from '../lib/store/openStore.js';
 import { connectTemporalClient } from '../lib/temporal/connectTemporalClient.js';
 import { buildApp } from './buildApp.js';
@@ -10,7 +11,11 @@ const config = loadConfig();
 const keyRing = loadKeyRing(config);
 const store = await openStore(config);
 const temporal = await connectTemporalClient(config, keyRing);
-const app = await buildApp({ config, store, temporal, catalog: loadCatalog(process.env), keyRing, env: process.env });
+const { catalog, problems } = await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR);
+const app = await buildApp({ config, store, temporal, catalog, keyRing });
+for (const { id, problem } of problems) app.log.error({ provider: id, problem }, `catalog entry ${id} left out`);
+app.log.info(`catalog: ${catalog.entries.length} providers`);
+warmDiscovery(catalog.entries);
 await app.listen({ host: config.HOST, port: config.PORT });
 
 let stopping = false;

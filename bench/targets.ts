@@ -18,6 +18,13 @@ export const TARGETS = {
   coalescedTokenCalls: 1,
   /** their p99 exceeds one provider round trip by at most this */
   coalescingOverRoundTripMs: 100,
+  /** latency the proxy adds to a direct call at concurrency 1, p50 and p99 */
+  proxyAddedP50Ms: 1,
+  proxyAddedP99Ms: 5,
+  /** proxied calls per second at the proxy part's concurrency, at least this share of direct's */
+  proxyThroughputOverDirect: 0.8,
+  /** simultaneous proxied calls on an expired token make exactly this many token-endpoint calls */
+  proxyExpiredTokenCalls: 1,
   /** the worker's peak RSS with the largest scale phase active */
   workerRssMiB: 512,
   /** refresh lag p99 (actual − planned) in the largest scale phase */
@@ -32,7 +39,7 @@ export interface TargetCheck {
 
 export function checkTargets(results: BenchResults, sizes: BenchSizes): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  const { flows, coalescing, scale } = results;
+  const { flows, coalescing, proxy, scale } = results;
   if (flows) {
     const c = sizes.flows.targetConcurrency;
     const [cf, direct] = (['connectflow', 'direct'] as const).map((n) => flowLevel(flows, n, c));
@@ -71,6 +78,25 @@ export function checkTargets(results: BenchResults, sizes: BenchSizes): TargetCh
       target: `coalescing: p99 <= one provider round trip + ${TARGETS.coalescingOverRoundTripMs} ms`,
       measured: `p99 ${coalescing.latency.p99} ms vs round trip ${coalescing.providerRoundTrip.p50} ms + ${TARGETS.coalescingOverRoundTripMs}`,
       met: coalescing.latency.p99 <= coalescing.providerRoundTrip.p50 + TARGETS.coalescingOverRoundTripMs,
+    });
+  }
+  if (proxy) {
+    const [one, many] = [proxy.levels[0], proxy.levels.at(-1)];
+    checks.push({
+      target: `proxy: added latency at concurrency 1 <= ${TARGETS.proxyAddedP50Ms} ms p50 and <= ${TARGETS.proxyAddedP99Ms} ms p99`,
+      measured: `+${one?.addedP50Ms} ms p50, +${one?.addedP99Ms} ms p99 (direct ${one?.direct.p50} / ${one?.direct.p99} ms)`,
+      met: one !== undefined && one.addedP50Ms <= TARGETS.proxyAddedP50Ms && one.addedP99Ms <= TARGETS.proxyAddedP99Ms,
+    });
+    checks.push({
+      target: `proxy: throughput >= ${TARGETS.proxyThroughputOverDirect}x direct at concurrency ${many?.concurrency}`,
+      measured: `${many?.proxyPerSecond}/s vs ${many?.directPerSecond}/s = ${many?.throughputOverDirect}x`,
+      met: (many?.throughputOverDirect ?? 0) >= TARGETS.proxyThroughputOverDirect,
+    });
+    const e = proxy.expired;
+    checks.push({
+      target: `proxy: ${e.requests} simultaneous calls on an expired token make exactly ${TARGETS.proxyExpiredTokenCalls} token-endpoint call`,
+      measured: `${e.tokenEndpointCalls} call(s), ${e.answered200}/${e.requests} answered 200`,
+      met: e.tokenEndpointCalls === TARGETS.proxyExpiredTokenCalls && e.answered200 === e.requests,
     });
   }
   const last = scale?.phases.at(-1);

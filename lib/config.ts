@@ -82,11 +82,38 @@ export const ConfigSchema = z.object({
     .default(86_400),
   /** One delivery attempt: connect, send and the receiver's answer. */
   CONNECTFLOW_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(60).default(10),
-  /** Extra catalog entries (JSON array), e.g. any OIDC/RFC 8414 provider by issuer URL alone. */
+  /** The largest request body the proxy forwards to a provider (a larger one is a 413, nothing sent). */
+  CONNECTFLOW_PROXY_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .default(10 * 1024 * 1024),
+  /** How long the proxy waits for a provider's response headers, and at most between two body chunks (then 504). */
+  CONNECTFLOW_PROXY_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(600).default(30),
+  /** The most a proxied call waits in all before retries (a 429's Retry-After, backoff); past it the answer is returned. */
+  CONNECTFLOW_PROXY_MAX_RETRY_WAIT_SECONDS: z.coerce.number().min(0).max(300).default(10),
+  /** The directory of the provider catalog, `<id>.yaml` files (relative to the working directory). */
+  CONNECTFLOW_CATALOG_DIR: z.string().min(1).default('catalog'),
+  /**
+   * More catalog entries in the same format: a JSON array of them, or the path of a directory of
+   * `<id>.yaml` files (e.g. any OIDC/RFC 8414 provider by issuer URL alone).
+   */
   CONNECTFLOW_EXTRA_PROVIDERS: z.string().optional(),
+  /** Adds the `demo` provider, found by discovery at this issuer (the local oidc-provider of `npm start`). */
+  CONNECTFLOW_PROVIDER_DEMO_ISSUER: z.url().optional(),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+/** The service's OAuth app at one provider. */
+export interface ProviderApp {
+  clientId: string;
+  clientSecret: string;
+}
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** by provider id: CONNECTFLOW_PROVIDER_<ID>_CLIENT_ID and _CLIENT_SECRET (both set) */
+  providerApps: ReadonlyMap<string, ProviderApp>;
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
@@ -94,7 +121,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${problems}`);
   }
-  return parsed.data;
+  return { ...parsed.data, providerApps: providerAppsOf(env) };
+}
+
+/** The environment prefix of a provider's OAuth app settings. */
+export function providerEnvPrefix(providerId: string): string {
+  return `CONNECTFLOW_PROVIDER_${providerId.toUpperCase()}`;
+}
+
+function providerAppsOf(env: NodeJS.ProcessEnv): Map<string, ProviderApp> {
+  const apps = new Map<string, ProviderApp>();
+  for (const [key, clientId] of Object.entries(env)) {
+    const id = /^CONNECTFLOW_PROVIDER_([A-Z0-9_]+)_CLIENT_ID$/.exec(key)?.[1]?.toLowerCase();
+    if (!id || !clientId) continue;
+    const clientSecret = env[`${providerEnvPrefix(id)}_CLIENT_SECRET`];
+    if (clientSecret) apps.set(id, { clientId, clientSecret });
+  }
+  return apps;
 }
 
 /** When and how a connection's workflow refreshes: carried in its input so the workflow stays pure. */

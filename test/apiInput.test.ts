@@ -96,7 +96,7 @@ describe('API tokens, scopes and accounts', () => {
       async () => (await store.apiTokens.findOne({ tokenId }))?.lastUsedAt ?? undefined,
     );
     expect(used).toBeInstanceOf(Date);
-    const { revokeApiToken } = await import('../lib/store/createApiToken.js');
+    const { revokeApiToken } = await import('../lib/store/apiTokens.js');
     expect(await revokeApiToken(store, tokenId)).toBe(true);
     const refused = await client.listConnections();
     expect(refused.status).toBe(401);

@@ -80,6 +80,24 @@ describe('bench smoke (tiny sizes on the suite servers)', () => {
     expect(c.providerRoundTrip.n).toBe(SMOKE.coalescing.roundTrips);
   });
 
+  it('proxies to the resource server directly and through connectflow; one token call for a burst on an expired token', () => {
+    const p = results.proxy!;
+    expect(p.levels.map((l) => l.concurrency)).toEqual([1, SMOKE.proxy.concurrency]);
+    for (const l of p.levels) {
+      expect(l.otherStatuses).toEqual({});
+      expect([l.direct.n, l.proxy.n]).toEqual(
+        l.concurrency === 1
+          ? [SMOKE.proxy.sequential, SMOKE.proxy.sequential]
+          : [SMOKE.proxy.concurrent, SMOKE.proxy.concurrent],
+      );
+    }
+    expect(p.expired).toMatchObject({
+      requests: SMOKE.proxy.expiredBurst,
+      answered200: SMOKE.proxy.expiredBurst,
+      tokenEndpointCalls: 1,
+    });
+  });
+
   it('refreshes every minted connection through its own workflow, in every phase', () => {
     const phases = results.scale!.phases;
     expect(phases.map((p) => p.activeConnections)).toEqual(SMOKE.scale.phases);
@@ -97,7 +115,7 @@ describe('bench smoke (tiny sizes on the suite servers)', () => {
   it('reports every part and every target', () => {
     expect(results.failures).toEqual([]);
     const report = formatReport(results);
-    for (const part of ['Part 1', 'Part 2', 'Part 3', 'Targets']) expect(report).toContain(part);
+    for (const part of ['Part 1', 'Part 2', 'Part 3', 'Part 4', 'Targets']) expect(report).toContain(part);
     expect(results.targets.map((t) => t.target)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/whole-flow p99/),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretHash } from '../lib/crypto/secretHash.js';
-import { createOperatorToken, revokeApiToken } from '../lib/store/createApiToken.js';
+import { createOperatorToken, revokeApiToken } from '../lib/store/apiTokens.js';
 import type { Store } from '../lib/store/openStore.js';
 import { EncryptionCodec } from '../lib/temporal/encryptionCodec.js';
 import { keyRing, newAccount, openTestStore, stack } from './support/testStack.js';

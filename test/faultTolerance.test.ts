@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PauseStep } from '../activities/pauseForTest.js';
 import { parseKeyRing } from '../lib/crypto/keyRing.js';
-import { createApiToken } from '../lib/store/createApiToken.js';
+import { createApiToken } from '../lib/store/apiTokens.js';
 import { openStore, type Store } from '../lib/store/openStore.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
 import { connectTemporalClient } from '../lib/temporal/connectTemporalClient.js';

@@ -1,17 +1,16 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities/createActivities.js';
-import { callbackUrl, refreshTiming, webhookRetry, type Config } from '../lib/config.js';
+import { callbackUrl, refreshTiming, type Config } from '../lib/config.js';
 import type { KeyRing } from '../lib/crypto/keyRing.js';
-import { loadCatalog } from '../lib/providers/catalog.js';
+import type { ProviderCatalog } from '../lib/providers/catalog.js';
 import type { Store } from '../lib/store/openStore.js';
 import { EncryptionCodec } from '../lib/temporal/encryptionCodec.js';
 import { workflowCode } from './workflowCode.js';
 
 export interface ConnectionWorkerDeps {
   config: Config;
-  /** the environment the catalog and the providers' client credentials are read from */
-  env: NodeJS.ProcessEnv;
+  catalog: ProviderCatalog;
   connection: NativeConnection;
   temporal: Client;
   store: Store;
@@ -19,7 +18,14 @@ export interface ConnectionWorkerDeps {
 }
 
 /** The worker that runs connectflow's workflows and activities on the configured task queue. */
-export function createConnectionWorker({ config, env, connection, temporal, store, keyRing }: ConnectionWorkerDeps) {
+export function createConnectionWorker({
+  config,
+  catalog,
+  connection,
+  temporal,
+  store,
+  keyRing,
+}: ConnectionWorkerDeps) {
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -28,14 +34,12 @@ export function createConnectionWorker({ config, env, connection, temporal, stor
     activities: createActivities({
       store,
       keyRing,
-      catalog: loadCatalog(env),
-      env,
+      catalog,
+      config,
       redirectUri: callbackUrl(config),
       temporal,
       timing: refreshTiming(config),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      webhookRetry: webhookRetry(config),
-      eventRetentionDays: config.CONNECTFLOW_EVENT_RETENTION_DAYS,
       pauseDir: config.CONNECTFLOW_TEST_PAUSE_DIR,
     }),
     dataConverter: { payloadCodecs: [new EncryptionCodec(keyRing)] },

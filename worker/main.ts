@@ -1,6 +1,7 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config.js';
 import { loadKeyRing } from '../lib/crypto/keyRing.js';
+import { loadCatalog } from '../lib/providers/catalog.js';
 import { openStore } from '../lib/store/openStore.js';
 import { connectTemporalClient } from '../lib/temporal/connectTemporalClient.js';
 import { ensureRefreshAuditSchedule } from '../lib/temporal/ensureRefreshAuditSchedule.js';
@@ -16,7 +17,9 @@ const store = await openStore(config);
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const temporal = await connectTemporalClient(config, keyRing);
 await ensureRefreshAuditSchedule(temporal, config);
-const worker = await createConnectionWorker({ config, env: process.env, connection, temporal, store, keyRing });
+const { catalog, problems } = await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR);
+for (const { id, problem } of problems) Runtime.instance().logger.error(`catalog entry ${id} left out: ${problem}`);
+const worker = await createConnectionWorker({ config, catalog, connection, temporal, store, keyRing });
 const webhookWorker = await createWebhookWorker({ config, connection, store, keyRing });
 Runtime.instance().logger.info(`worker polling task queue ${config.TEMPORAL_TASK_QUEUE} at ${config.TEMPORAL_ADDRESS}`);
 try {

@@ -22,7 +22,7 @@ export function connectionActivities(timing: RefreshTiming) {
       scheduleToCloseTimeout: `${Math.max(20, attemptSeconds * 2 + 5)} seconds`,
       retry: { initialInterval: '500 milliseconds', maximumInterval: '5 seconds' },
     }),
-    /** 5xx and timeouts are retried with backoff for up to 10 minutes; 4xx are final (non-retryable). */
+    /** Retried for up to 10 minutes only while the code never reached the provider: a code is sent at most once. */
     exchange: proxyLocalActivities<ConnectionActivities>({
       startToCloseTimeout: `${attemptSeconds} seconds`,
       scheduleToCloseTimeout: '10 minutes',
@@ -39,6 +39,8 @@ export function connectionActivities(timing: RefreshTiming) {
     }),
   };
 }
+
+export type ConnectionActivityProxies = ReturnType<typeof connectionActivities>;
 
 /** The provider's error as the API shows it, from a failed code exchange. */
 export function providerError(err: unknown): ProviderErrorDetails {

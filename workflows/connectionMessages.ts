@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { IssuedAuthorization } from '../activities/createAuthorizationRequest.js';
 import type { RefreshTiming } from '../lib/config.js';
+import type { ConnectionStatus } from '../lib/store/documents.js';
 
 /** When a connection's tokens were issued and lapse: all the workflow knows of them. */
 export interface TokenClock {
@@ -10,8 +10,14 @@ export interface TokenClock {
   refreshTokenExpiresAt: string | null;
 }
 
-/** The workflow's own view of a connection; the stored document only ever holds active, needs_reauth, deleted. */
-export type WorkflowStatus = 'pending' | 'active' | 'needs_reauth' | 'expired' | 'failed' | 'deleted';
+/** The workflow's own view of a connection: the stored statuses, and those before a document exists. */
+export type WorkflowStatus = ConnectionStatus | 'pending' | 'expired' | 'failed';
+
+/** What the workflow hands the API for a new authorization request (the API already holds its pull_id). */
+export interface IssuedAuthorization {
+  authUri: string;
+  expiresAt: string;
+}
 
 export interface AuthorizationRequestOptions {
   /** the hash of the request's pull_id: the API mints the pull_id and keeps it, only this id comes here */
@@ -20,6 +26,8 @@ export interface AuthorizationRequestOptions {
   scopes: string[] | null;
   redirectUrl: string | null;
   connectionName: string | null;
+  /** the provider's template values; none (null or absent) on a reauthorization keeps the connection's own */
+  connectionConfig?: Record<string, string> | null;
 }
 
 /** A saved connection's state, carried from run to run. */
@@ -53,6 +61,8 @@ export interface CallbackDelivery {
   iss: string | null;
   error: string | null;
   errorDescription: string | null;
+  /** the redirect's other query parameters (e.g. QuickBooks realmId); the provider's declared ones are kept */
+  params?: Record<string, string>;
 }
 
 export type FlowOutcome =

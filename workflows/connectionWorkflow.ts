@@ -1,25 +1,11 @@
-import {
-  CancellationScope,
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  isCancellation,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { IssuedAuthorization } from '../activities/createAuthorizationRequest.js';
-import type { RefreshTiming } from '../lib/config.js';
-import { ConnectionStatusAttribute } from '../lib/temporal/names.js';
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { connectionActivities, providerError, refusal } from './activityOptions.js';
 import {
   type AuthorizationRequestOptions,
+  type IssuedAuthorization,
   type CallbackDelivery,
-  type ConnectionSnapshot,
   type ConnectionWorkflowInput,
   type FlowOutcome,
-  type TokenClock,
   type WorkflowStatus,
   deliverCallbackUpdate,
   disconnectUpdate,
@@ -28,8 +14,9 @@ import {
   refreshUpdate,
   statusQuery,
 } from './connectionMessages.js';
-import { planRefresh } from './planRefresh.js';
-import { throttleRefreshes } from './refreshThrottle.js';
+import { initialState, setStatus, showStatus, snapshot } from './connectionState.js';
+import { createRefresher } from './refresher.js';
+import { validityPassed } from './requestValidity.js';
 
 /** One authorization request waiting for the provider's redirect. */
 interface PendingRequest {
@@ -47,30 +34,17 @@ interface PendingRequest {
  */
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<{ status: WorkflowStatus }> {
   const { connectionId } = input;
-  const saved = input.saved;
-  let timing: RefreshTiming = input.timing;
-  const activities = connectionActivities(timing);
+  const state = initialState(input);
+  const activities = connectionActivities(state.timing);
+  const refresher = createRefresher(state, activities, input.saved);
 
-  let status: WorkflowStatus = saved?.status ?? 'pending';
-  let clock: TokenClock = saved
-    ? {
-        tokenIssuedAt: saved.tokenIssuedAt,
-        tokenExpiresAt: saved.tokenExpiresAt,
-        refreshTokenExpiresAt: saved.refreshTokenExpiresAt,
-      }
-    : { tokenIssuedAt: null, tokenExpiresAt: null, refreshTokenExpiresAt: null };
-  let lastRefreshedAt = saved?.lastRefreshedAt ?? null;
-  let recentRefreshes = saved?.recentRefreshes ?? [];
-  let refreshPausedUntil = saved?.refreshPausedUntil ?? null;
   let request: PendingRequest | undefined;
-  let refreshing: { scope: CancellationScope; result: Promise<ConnectionSnapshot> } | undefined;
-  let lastRefreshMs: number | undefined;
   let disconnecting = false;
   let revoked: boolean | undefined;
   const outcomes = new Map<PendingRequest, FlowOutcome>();
 
   // ---- handlers: what the API may ask at any time
-  setHandler(statusQuery, snapshot);
+  setHandler(statusQuery, () => snapshot(state));
   setHandler(issueAuthorizationUpdate, async () => {
     await condition(() => request !== undefined);
     return request!.issued;
@@ -85,33 +59,34 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     },
     { validator: acceptCallback },
   );
-  setHandler(refreshUpdate, refreshCoalesced, {
+  setHandler(refreshUpdate, refresher.refreshCoalesced, {
     validator: () => {
       assertNotDeleting();
-      if (status === 'needs_reauth') {
+      if (state.status === 'needs_reauth') {
         throw refusal(
           'needs_reauth',
           'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)',
         );
       }
-      if (status !== 'active') throw refusal('conflict', `the connection is ${status}`);
+      if (state.status !== 'active') throw refusal('conflict', `the connection is ${state.status}`);
     },
   });
   setHandler(reauthorizeUpdate, reauthorize, {
     validator: (_options: AuthorizationRequestOptions) => {
       assertNotDeleting();
-      if (status !== 'active' && status !== 'needs_reauth') throw refusal('conflict', `the connection is ${status}`);
+      if (state.status !== 'active' && state.status !== 'needs_reauth')
+        throw refusal('conflict', `the connection is ${state.status}`);
     },
   });
   setHandler(disconnectUpdate, async () => {
     disconnecting = true;
-    refreshing?.scope.cancel();
+    refresher.cancel();
     await condition(() => revoked !== undefined);
     return { revoked: revoked! };
   });
 
   // ---- the connection's life
-  if (input.saved) showStatus();
+  if (input.saved) showStatus(state);
   else {
     const outcome = await authorize(input.authorize);
     if (disconnecting) return disconnect();
@@ -153,7 +128,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     const outcome = await exchange(current.authorizationRequestId, current.callback);
     outcomes.set(current, outcome);
     if (request === current) request = undefined;
-    if (outcome.connected) setStatus('active');
+    if (outcome.connected) setStatus(state, 'active');
     return outcome;
   }
 
@@ -168,10 +143,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     try {
       const result = await activities.exchange.exchangeCodeAndSave({
         authorizationRequestId,
-        callback: { code: received.code, state: received.state, iss: received.iss },
+        callback: { code: received.code, state: received.state, iss: received.iss, params: received.params ?? {} },
       });
-      clock = result.clock;
-      timing = result.timing;
+      state.clock = result.clock;
+      state.timing = result.timing;
       return { connected: true, connectionId, provider: input.provider };
     } catch (err) {
       return fail(providerError(err));
@@ -188,81 +163,23 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   // ---- keepFresh: timer, refresh, carry on as a new run
   async function keepFresh(): Promise<{ status: WorkflowStatus }> {
     for (;;) {
-      const planned = { clock, status };
-      const dueAt = status === 'active' ? nextRefreshAt() : undefined;
-      const changed = () => disconnecting || clock !== planned.clock || status !== planned.status;
+      const planned = { clock: state.clock, status: state.status };
+      const dueAt = state.status === 'active' ? refresher.nextRefreshAt() : undefined;
+      const changed = () => disconnecting || state.clock !== planned.clock || state.status !== planned.status;
       const woken =
         dueAt === undefined
           ? await condition(changed).then(() => true)
           : await condition(changed, Math.max(0, dueAt - Date.now()));
       if (disconnecting) return disconnect();
-      if (status === 'deleted') return finish('deleted'); // the document vanished (deleted elsewhere)
+      if (state.status === 'deleted') return finish('deleted'); // the document vanished (deleted elsewhere)
       if (woken) {
-        if (workflowInfo().continueAsNewSuggested && !request && !refreshing && !disconnecting) await carryOn();
+        if (workflowInfo().continueAsNewSuggested && !request && !refresher.busy() && !disconnecting) await carryOn();
         continue;
       }
-      if (await pausedByThrottle()) continue;
-      recentRefreshes = [...recentRefreshes, Date.now()];
-      try {
-        await refreshCoalesced();
-      } catch (err) {
-        if (isCancellation(err)) continue;
-        throw err;
-      }
+      if ((await refresher.refreshAsPlanned()) !== 'refreshed') continue;
       if (currentStatus() === 'deleted') return finish('deleted');
       if (!request && !disconnecting) await carryOn();
     }
-  }
-
-  function nextRefreshAt(): number | undefined {
-    const at = planRefresh(clock, timing, Math.random, recentRefreshes.at(-1));
-    return at === undefined ? undefined : Math.max(at, refreshPausedUntil ?? at);
-  }
-
-  /** The throttle's verdict on a planned refresh that is due: true when it starts (and records) a pause. */
-  async function pausedByThrottle(): Promise<boolean> {
-    if (refreshPausedUntil !== null) {
-      refreshPausedUntil = null;
-      setCurrentDetails('');
-      return false;
-    }
-    const verdict = throttleRefreshes(recentRefreshes, Date.now(), timing.throttle);
-    recentRefreshes = verdict.recent;
-    if (verdict.pausedUntilMs === undefined) return false;
-    refreshPausedUntil = verdict.pausedUntilMs;
-    const resumesAt = new Date(refreshPausedUntil).toISOString();
-    setCurrentDetails(
-      `Planned refreshes paused until ${resumesAt}: ${timing.throttle.limit} within ${timing.throttle.windowSeconds} s.`,
-    );
-    await activities.quick.recordRefreshThrottled({ connectionId, resumesAt, timing });
-    return true;
-  }
-
-  /** One token-endpoint call for everyone asking while it runs or shortly after it finished. */
-  function refreshCoalesced(): Promise<ConnectionSnapshot> {
-    if (refreshing) return refreshing.result;
-    if (lastRefreshMs !== undefined && Date.now() - lastRefreshMs < timing.coalesceSeconds * 1000)
-      return Promise.resolve(snapshot());
-    const scope = new CancellationScope();
-    const result = scope
-      .run(() => activities.refresh.refreshTokens({ connectionId }))
-      .then((refreshed) => {
-        lastRefreshMs = Date.now();
-        if (refreshed.status === 'missing') {
-          setStatus('deleted');
-          return snapshot();
-        }
-        clock = refreshed.clock;
-        timing = refreshed.timing;
-        lastRefreshedAt = refreshed.lastRefreshedAt;
-        setStatus(refreshed.status);
-        return snapshot();
-      })
-      .finally(() => {
-        refreshing = undefined;
-      });
-    refreshing = { scope, result };
-    return result;
   }
 
   /** Keeps each run's history small: a fresh run with the connection's state (and nothing else) carried over. */
@@ -272,52 +189,34 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       connectionId,
       accountId: input.accountId,
       provider: input.provider,
-      timing,
+      timing: state.timing,
       saved: {
-        ...clock,
-        status: status === 'needs_reauth' ? 'needs_reauth' : 'active',
-        lastRefreshedAt,
-        recentRefreshes,
-        refreshPausedUntil,
+        ...state.clock,
+        status: state.status === 'needs_reauth' ? 'needs_reauth' : 'active',
+        lastRefreshedAt: state.lastRefreshedAt,
+        ...refresher.carried(),
       },
     });
   }
 
   // ---- disconnect: revoke, delete, end
   async function disconnect(): Promise<{ status: WorkflowStatus }> {
-    await refreshing?.result.catch(() => undefined);
+    await refresher.settled();
     await expireWaitingRequest();
     revoked = (await activities.quick.disconnectConnection({ connectionId })).revoked;
     return finish('deleted');
   }
 
   async function finish(final: WorkflowStatus): Promise<{ status: WorkflowStatus }> {
-    setStatus(final);
+    setStatus(state, final);
     await condition(allHandlersFinished);
-    return { status };
+    return { status: state.status };
   }
 
   // ---- small helpers
   /** (read through a function: handlers and activities change it between awaits) */
   function currentStatus(): WorkflowStatus {
-    return status;
-  }
-
-  function snapshot(): ConnectionSnapshot {
-    return { status, ...clock, lastRefreshedAt };
-  }
-
-  function setStatus(next: WorkflowStatus): void {
-    if (next === status) return;
-    status = next;
-    upsertSearchAttributes([{ key: ConnectionStatusAttribute, value: next }]);
-  }
-
-  /** A run started with its status (continueAsNew copies the attributes) needs no upsert: it would be a visibility write per refresh. */
-  function showStatus(): void {
-    if (workflowInfo().typedSearchAttributes.get(ConnectionStatusAttribute) !== status) {
-      upsertSearchAttributes([{ key: ConnectionStatusAttribute, value: status }]);
-    }
+    return state.status;
   }
 
   async function expireWaitingRequest(): Promise<void> {
@@ -331,11 +230,11 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     if (!request || request.authorizationRequestId !== delivered.authorizationRequestId)
       throw new Error('this authorization request is not the current one');
     if (request.callback) throw new Error('a callback was already delivered for this authorization request');
-    if (Date.now() >= request.expiresAtMs) throw new Error('this authorization request has expired');
+    if (validityPassed(request.expiresAtMs, Date.now())) throw new Error('this authorization request has expired');
     if (disconnecting) throw new Error('the connection is being deleted');
   }
 
   function assertNotDeleting(): void {
-    if (disconnecting || status === 'deleted') throw refusal('conflict', 'the connection is being deleted');
+    if (disconnecting || state.status === 'deleted') throw refusal('conflict', 'the connection is being deleted');
   }
 }

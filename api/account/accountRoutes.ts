@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { redirectOriginsOf, setRedirectOrigins } from '../../lib/store/accounts.js';
 import type { ApiContext } from '../ApiContext.js';
 import { callerOf, requireScope } from '../auth/authenticate.js';
 import { errorResponses } from '../schema/errorResponses.js';
@@ -24,8 +25,7 @@ export const accountRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
     },
     async (request) => {
       const { accountId } = callerOf(request);
-      const account = await ctx.store.accounts.findOne({ _id: accountId });
-      return { account_id: accountId, redirect_origins: account?.redirectOrigins ?? [] };
+      return { account_id: accountId, redirect_origins: await redirectOriginsOf(ctx.store, accountId) };
     },
   );
 
@@ -41,13 +41,8 @@ export const accountRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx)
     },
     async (request) => {
       const { accountId } = callerOf(request);
-      const now = new Date();
       const redirectOrigins = [...new Set(request.body.redirect_origins)];
-      await ctx.store.accounts.updateOne(
-        { _id: accountId },
-        { $set: { redirectOrigins, updatedAt: now }, $setOnInsert: { createdAt: now } },
-        { upsert: true },
-      );
+      await setRedirectOrigins(ctx.store, accountId, redirectOrigins);
       return { account_id: accountId, redirect_origins: redirectOrigins };
     },
   );

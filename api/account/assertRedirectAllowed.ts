@@ -1,3 +1,4 @@
+import { redirectOriginsOf } from '../../lib/store/accounts.js';
 import type { Store } from '../../lib/store/openStore.js';
 import { HttpError } from '../errors/HttpError.js';
 
@@ -8,9 +9,8 @@ export async function assertRedirectAllowed(
   redirectUrl: string | undefined,
 ): Promise<void> {
   if (redirectUrl === undefined) return;
-  const account = await store.accounts.findOne({ _id: accountId });
   const origin = new URL(redirectUrl).origin;
-  if (!account?.redirectOrigins.includes(origin)) {
+  if (!(await redirectOriginsOf(store, accountId)).includes(origin)) {
     throw new HttpError(
       400,
       'redirect_url_not_allowed',

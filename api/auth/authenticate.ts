@@ -1,9 +1,9 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { secretHash } from '../../lib/crypto/secretHash.js';
 import type { ApiScope, ApiTokenDoc } from '../../lib/store/documents.js';
+import { findApiToken, recordApiTokenUse } from '../../lib/store/apiTokens.js';
 import type { Store } from '../../lib/store/openStore.js';
 import { HttpError } from '../errors/HttpError.js';
-import { setById } from '../../lib/store/setById.js';
 import { Singleflight } from '../Singleflight.js';
 
 export interface Caller {
@@ -24,14 +24,14 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /**
  * Resolves an API token (from `Authorization: Bearer`, or given) to its stored document: looked up by
  * its SHA-256 hash (timing of that lookup reveals nothing of the token), revoked tokens refused (401)
- * from the next request on. Simultaneous requests with one token share one lookup (a burst of 1,000 is
- * one read, not 1,000); nothing is cached past that read, so a request that joins a lookup begun before
- * a revocation landed (at most one store round trip earlier) is the only one that can still pass.
+ * from the next request on. Simultaneous requests with one token share one lookup; nothing is cached
+ * past that read, so a request that joins a lookup begun before a revocation landed (at most one store
+ * round trip earlier) is the only one that can still pass.
  */
 export function tokenAuthenticator(store: Store) {
   const lookups = new Singleflight<ApiTokenDoc | null>();
   const lookUp = async (tokenHash: string, request: FastifyRequest): Promise<ApiTokenDoc | null> => {
-    const found = await store.apiTokens.findOne({ _id: tokenHash });
+    const found = await findApiToken(store, tokenHash);
     // lastUsedAt to the minute: one write per token per minute (and per lookup), not one per request.
     const now = new Date();
     if (
@@ -39,7 +39,7 @@ export function tokenAuthenticator(store: Store) {
       !found.revokedAt &&
       (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS)
     ) {
-      setById(store.apiTokens, tokenHash, { $set: { lastUsedAt: now } }).catch((err: unknown) =>
+      recordApiTokenUse(store, tokenHash, now).catch((err: unknown) =>
         request.log.warn({ err }, 'could not record API token use'),
       );
     }
@@ -80,7 +80,7 @@ export function hasScope(caller: Caller, scope: ApiScope): boolean {
 
 /** preHandler: 403 unless the caller's token has the scope. */
 export function requireScope(scope: ApiScope) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+  return async (request: FastifyRequest): Promise<void> => {
     if (!request.caller || !hasScope(request.caller, scope)) {
       throw new HttpError(403, 'forbidden', `this API token lacks the scope ${scope}`);
     }

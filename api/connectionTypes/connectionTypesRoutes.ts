@@ -1,60 +1,122 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { providerClientCredentials } from '../../lib/providers/providerClientCredentials.js';
+import { CATALOG_CATEGORIES } from '../../lib/providers/catalogFileSchema.js';
 import type { ApiContext } from '../ApiContext.js';
 import { requireScope } from '../auth/authenticate.js';
+import { HttpError } from '../errors/HttpError.js';
 import { issueAuthorization } from '../oauth2/issueAuthorization.js';
-import { NewOAuth2RequestBody } from '../oauth2/oauth2Schemas.js';
+import {
+  ConnectionConfigInput,
+  DEFAULT_VALIDITY_SECONDS,
+  NewOAuth2RequestBody,
+  ValidityDuration,
+} from '../oauth2/oauth2Schemas.js';
 import { errorResponses, noBody } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
+import {
+  ConnectionTypeDetail,
+  ConnectionTypeSummary,
+  connectionTypeDetail,
+  connectionTypeSummary,
+  discoveryErrorOf,
+} from './connectionTypeViews.js';
 
-const ConnectParams = z.object({ datasource_id: NewOAuth2RequestBody.shape.datasource_id });
-/** The browser flow's query: POST /api/oauth2's fields as strings, validity_duration 1800 by default. */
+const TypeParams = z.object({ datasource_id: NewOAuth2RequestBody.shape.datasource_id });
+const ListQuery = z.object({
+  q: z.string().max(100).optional().describe('part of the name or datasource_id, any case'),
+  category: z.enum(CATALOG_CATEGORIES).optional(),
+});
+/** The browser flow's query: POST /api/oauth2's fields as strings, validity_duration optional. */
 const ConnectQuery = z.object({
-  validity_duration: z.coerce.number().pipe(NewOAuth2RequestBody.shape.validity_duration).default(1800),
+  validity_duration: z.coerce.number().pipe(ValidityDuration).default(DEFAULT_VALIDITY_SECONDS),
   connection_name: NewOAuth2RequestBody.shape.connection_name,
   redirect_url: NewOAuth2RequestBody.shape.redirect_url,
-});
-const ConnectionType = z.looseObject({
-  datasource_id: z.string(),
-  name: z.string(),
-  oauth: z.unknown(),
-  default_scopes: z.unknown(),
-  configured: z.boolean(),
+  connection_config: z
+    .string()
+    .max(4096)
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'connection_config must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(ConnectionConfigInput)
+    .optional()
+    .describe('the same object as in POST /api/oauth2, as JSON, e.g. {"subdomain":"acme"}'),
 });
 
-/** GET /api/connection_types: the catalog, Rivery-shaped; and the browser flow that redirects to a provider. */
+/** GET /api/connection_types: the catalog, Rivery-shaped; one entry; and the browser flow that redirects to a provider. */
 export const connectionTypesRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
   const errors = errorResponses({ 401: 'no or unknown token', 403: 'missing scope' });
+  // Built once: the catalog and the OAuth apps do not change while the process runs.
+  const rows = ctx.catalog.entries.map((entry) => ({
+    entry,
+    summary: connectionTypeSummary(entry, ctx.config),
+    searchable: [entry.id, entry.name, ...entry.aliases].join('\n').toLowerCase(),
+  }));
+
   app.get(
     '/connection_types',
     {
       preValidation: requireScope('connection:read'),
       schema: {
-        ...operation('The connection-type catalog', 'connection:read'),
-        response: { 200: z.array(ConnectionType), ...errors },
+        ...operation('The connection-type catalog, filtered by name/id (q) or category', 'connection:read'),
+        querystring: ListQuery,
+        response: { 200: z.array(ConnectionTypeSummary), ...errors, ...errorResponses({ 400: 'bad input' }) },
       },
     },
-    async () =>
-      [...ctx.catalog.values()].map((p) => ({
-        datasource_id: p.id,
-        name: p.name,
-        oauth: p.oauth,
-        default_scopes: p.defaultScopes,
-        configured: providerClientCredentials(p.id, ctx.env) !== undefined,
-      })),
+    async (request) => {
+      const q = request.query.q?.toLowerCase();
+      const { category } = request.query;
+      return rows
+        .filter((row) => (!q || row.searchable.includes(q)) && (!category || row.entry.categories.includes(category)))
+        .map((row) => {
+          const error = discoveryErrorOf(row.entry);
+          return error ? { ...row.summary, discovery_error: error } : row.summary;
+        });
+    },
   );
 
-  /** Browser flow (seed 004): 302 straight to the provider; the callback then completes as for POST /api/oauth2. */
+  app.get(
+    '/connection_types/:datasource_id',
+    {
+      preValidation: requireScope('connection:read'),
+      schema: {
+        ...operation('One connection type: endpoints, scopes, connection_config fields, docs_url', 'connection:read'),
+        params: TypeParams,
+        response: { 200: ConnectionTypeDetail, ...errors, ...errorResponses({ 404: 'unknown datasource_id' }) },
+      },
+    },
+    async (request) => {
+      const entry = ctx.catalog.get(request.params.datasource_id);
+      if (!entry) {
+        throw new HttpError(
+          404,
+          'not_found',
+          `unknown datasource_id "${request.params.datasource_id}"; GET /api/connection_types lists them`,
+          { datasource_id: request.params.datasource_id },
+        );
+      }
+      return connectionTypeDetail(entry, ctx.config);
+    },
+  );
+
+  /** Browser flow: 302 straight to the provider; the callback then completes as for POST /api/oauth2. */
   app.get(
     '/connection_types/:datasource_id/connect',
     {
       preValidation: requireScope('connection:edit'),
       schema: {
         ...operation('Browser flow: 302 to the provider', 'connection:edit'),
-        params: ConnectParams,
+        params: TypeParams,
         querystring: ConnectQuery,
-        response: { 302: noBody('to the provider'), ...errors, ...errorResponses({ 400: 'bad input' }) },
+        response: {
+          302: noBody('to the provider'),
+          ...errors,
+          ...errorResponses({ 400: 'bad input', 422: 'provider not configured', 502: 'provider unreachable' }),
+        },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,9 @@
-import type { ConnectionDoc, ConnectionStatus } from '../../lib/store/documents.js';
+import { refreshTiming } from '../../lib/config.js';
+import type { ConnectionDoc } from '../../lib/store/documents.js';
 import { readCredentials } from '../../lib/store/readCredentials.js';
-import { setById } from '../../lib/store/setById.js';
-import { refreshUpdate } from '../../workflows/connectionMessages.js';
+import { findConnection, renameConnection } from '../../lib/store/connections.js';
+import { refreshUpdate, type WorkflowStatus } from '../../workflows/connectionMessages.js';
+import { withinCoalescingWindow } from '../../workflows/refreshCoalescing.js';
 import type { ApiContext } from '../ApiContext.js';
 import { HttpError, notFound } from '../errors/HttpError.js';
 import { Singleflight } from '../Singleflight.js';
@@ -16,41 +18,40 @@ export const importNotSupported = () =>
 
 /** A refresh's outcome and the document read after it. */
 interface Refreshed {
-  status: ConnectionStatus;
+  status: WorkflowStatus;
   doc: ConnectionDoc | null;
 }
 
 /** What the connections routes do to a caller's connection: find it, refresh it, check and rename it. */
 export function connectionAccess(ctx: ApiContext) {
-  const { connections } = ctx.store;
-  // Simultaneous requests for one connection share its read and its refresh: a burst of 1,000
-  // refreshes is one lookup, one workflow update and one read of the refreshed document.
+  // Simultaneous requests for one connection share its read and its refresh (one lookup, one workflow
+  // update, one read of the refreshed document).
   const reads = new Singleflight<ConnectionDoc | null>();
   const refreshes = new Singleflight<Refreshed>();
 
   const findOwned = async (accountId: string, id: string): Promise<ConnectionDoc> => {
     // By _id alone (the store's fast path); the owner and status are checked here.
-    const doc = await reads.run(id, () => connections.findOne({ _id: id }));
+    const doc = await reads.run(id, () => findConnection(ctx.store, id));
     return owned(doc, accountId);
   };
   const owned = (doc: ConnectionDoc | null, accountId: string): ConnectionDoc => {
     if (!doc || doc.accountId !== accountId || doc.status === 'deleted') throw notFound('connection');
     return doc;
   };
-  const coalesceMs = ctx.config.CONNECTFLOW_REFRESH_COALESCE_SECONDS * 1000;
+  const timing = refreshTiming(ctx.config);
   /**
    * Refreshes (coalesced in this process and again in the workflow), then reads the document it saved.
    * A connection refreshed within the coalescing window is answered as stored: the workflow would
    * answer that refresh too (same rule, judged by the document's lastRefreshedAt), without the round trip.
    */
   const refreshNow = async (doc: ConnectionDoc): Promise<Refreshed> => {
-    if (doc.status === 'active' && doc.lastRefreshedAt && Date.now() - doc.lastRefreshedAt.getTime() < coalesceMs) {
+    if (doc.status === 'active' && withinCoalescingWindow(doc.lastRefreshedAt?.getTime(), Date.now(), timing)) {
       return { status: doc.status, doc };
     }
     return refreshes.run(doc._id, async () => {
       const { status } = await updateConnectionWorkflow(ctx, doc, refreshUpdate);
       // Read after the refresh settled (never joining a read begun before it): the new tokens.
-      return { status, doc: await connections.findOne({ _id: doc._id }) };
+      return { status, doc: await findConnection(ctx.store, doc._id) };
     });
   };
 
@@ -67,11 +68,7 @@ export function connectionAccess(ctx: ApiContext) {
     if (!sameAccess || !sameRefresh) throw importNotSupported();
   };
 
-  const rename = async (doc: ConnectionDoc, name: string): Promise<ConnectionDoc> => {
-    const now = new Date();
-    await setById(connections, doc._id, { $set: { name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now } });
-    return { ...doc, name, adoptedAt: doc.adoptedAt ?? now, updatedAt: now };
-  };
+  const rename = (doc: ConnectionDoc, name: string): Promise<ConnectionDoc> => renameConnection(ctx.store, doc, name);
 
   const saved = (doc: ConnectionDoc) => ({
     _id: doc._id,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONNECTION_STATUSES } from '../../lib/store/documents.js';
+import { DEFAULT_VALIDITY_SECONDS, ValidityDuration } from '../oauth2/oauth2Schemas.js';
 
 export const ConnectionIdParams = z.object({ id: z.string().min(1).max(128) });
 
@@ -33,19 +34,14 @@ export const ReplaceConnectionBody = z.object({
 
 export const ReauthorizeBody = z
   .object({
-    validity_duration: z
-      .number({ error: 'validity_duration must be an integer number of seconds between 300 and 43200' })
-      .int()
-      .min(300, { error: 'validity_duration must be an integer number of seconds between 300 and 43200' })
-      .max(43200, { error: 'validity_duration must be an integer number of seconds between 300 and 43200' })
-      .default(1800),
+    validity_duration: ValidityDuration.default(DEFAULT_VALIDITY_SECONDS),
     redirect_url: z
       .url({ protocol: /^https?$/ })
       .max(2048)
       .optional(),
     scopes: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
   })
-  .default({ validity_duration: 1800 });
+  .default({ validity_duration: DEFAULT_VALIDITY_SECONDS });
 
 /** connectionView's shape; loose, so a field added to the view is never dropped by the serializer. */
 export const ConnectionView = z.looseObject({
@@ -60,6 +56,7 @@ export const ConnectionView = z.looseObject({
   lastAuthorizedAt: z.string(),
   lastRefreshedAt: z.string().nullable(),
   apiBaseUri: z.string().nullable(),
+  connectionConfig: z.record(z.string(), z.string()),
   providerData: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -14,6 +14,7 @@ export function connectionView(doc: ConnectionDoc) {
     lastAuthorizedAt: doc.lastAuthorizedAt.toISOString(),
     lastRefreshedAt: doc.lastRefreshedAt?.toISOString() ?? null,
     apiBaseUri: doc.apiBaseUri,
+    connectionConfig: doc.connectionConfig ?? {},
     providerData: doc.providerData,
     createdAt: doc.createdAt.toISOString(),
     updatedAt: doc.updatedAt.toISOString(),

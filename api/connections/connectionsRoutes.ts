@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { listConnections } from '../../lib/store/connections.js';
 import { readCredentials } from '../../lib/store/readCredentials.js';
 import type { ApiContext } from '../ApiContext.js';
 import { assertRedirectAllowed } from '../account/assertRedirectAllowed.js';
@@ -27,12 +28,12 @@ import { connectionAccess, importNotSupported } from './connectionAccess.js';
 import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
 import { errorResponses, noBody } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
+import { proxyTokens } from '../proxy/proxyTokens.js';
 import { IssuedRequest, issuedRequestView } from '../oauth2/oauth2Schemas.js';
 import { newPullId } from '../../lib/store/pullId.js';
 
 /** Connections of the calling account: list, read, save (adopt the flow's connection) and replace. */
 export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
-  const { connections } = ctx.store;
   const { findOwned, owned, refreshNow, checkCredentials, rename, saved } = connectionAccess(ctx);
 
   const errors = errorResponses({
@@ -53,16 +54,10 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     },
     async (request) => {
       const { query } = request;
-      const filter = { accountId: callerOf(request).accountId, status: { $ne: 'deleted' as const } };
-      const [items, total] = await Promise.all([
-        connections
-          .find(filter)
-          .sort({ createdAt: -1, _id: 1 })
-          .skip((query.page - 1) * query.page_size)
-          .limit(query.page_size)
-          .toArray(),
-        connections.countDocuments(filter),
-      ]);
+      const { items, total } = await listConnections(ctx.store, callerOf(request).accountId, {
+        number: query.page,
+        size: query.page_size,
+      });
       return { items: items.map(connectionView), page: query.page, page_size: query.page_size, total };
     },
   );
@@ -117,6 +112,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
       const caller = callerOf(request);
       const doc = await findOwned(caller.accountId, request.params.id);
       const refreshed = await refreshNow(doc);
+      proxyTokens(ctx).evict(doc._id);
       if (refreshed.status === 'needs_reauth') {
         throw new HttpError(
           409,
@@ -168,7 +164,9 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     },
     async (request, reply) => {
       const doc = await findOwned(callerOf(request).accountId, request.params.id);
+      proxyTokens(ctx).evict(doc._id);
       await updateConnectionWorkflow(ctx, doc, disconnectUpdate);
+      proxyTokens(ctx).evict(doc._id);
       return reply.code(204).send();
     },
   );

@@ -1,7 +1,15 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { refreshTiming } from '../../lib/config.js';
-import { providerClientCredentials, providerEnvPrefix } from '../../lib/providers/providerClientCredentials.js';
+import { providerEnvPrefix, refreshTiming } from '../../lib/config.js';
+import { checkConnectionConfig, ConnectionConfigError } from '../../lib/providers/connectionConfig.js';
+import type { ProviderEntry } from '../../lib/providers/providerEntry.js';
+import { providerClientCredentials } from '../../lib/providers/providerClientCredentials.js';
+import {
+  DiscoveryError,
+  HostNotAllowedError,
+  resolveAuthorizationServer,
+} from '../../lib/providers/resolveAuthorizationServer.js';
+import { templateNames } from '../../lib/providers/urlTemplates.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
 import type { ApiContext } from '../ApiContext.js';
 import { assertRedirectAllowed } from '../account/assertRedirectAllowed.js';
@@ -11,7 +19,12 @@ import { HttpError } from '../errors/HttpError.js';
 import type { NewOAuth2RequestBody } from './oauth2Schemas.js';
 import { startConnectionFlow, type NewAuthorization } from './startConnectionFlow.js';
 
-/** A new OAuth2 request of the calling account: checks the provider and redirect_url, starts the flow. */
+/**
+ * A new OAuth2 request of the calling account: checks the provider, its connection_config and the
+ * redirect_url, and that the provider's server can be resolved for these values (discovery; hosts
+ * filled from a value must be public), then starts the flow. Nothing starts on any failure. An alias
+ * (e.g. `gspreadsheet`) stays the connection's provider, so Rivery clients read back what they sent.
+ */
 export async function issueAuthorization(
   ctx: ApiContext,
   request: FastifyRequest,
@@ -26,7 +39,8 @@ export async function issueAuthorization(
       `unknown datasource_id "${body.datasource_id}"; GET /api/connection_types lists them`,
     );
   }
-  if (!providerClientCredentials(entry.id, ctx.env)) {
+  const connectionConfig = checkedConnectionConfig(entry, body.connection_config);
+  if (!providerClientCredentials(ctx.config, entry)) {
     throw new HttpError(
       422,
       'provider_not_configured',
@@ -34,6 +48,7 @@ export async function issueAuthorization(
     );
   }
   await assertRedirectAllowed(ctx.store, accountId, body.redirect_url);
+  await assertResolvable(ctx, entry, connectionConfig);
   try {
     return await startConnectionFlow(
       ctx.temporal,
@@ -41,11 +56,12 @@ export async function issueAuthorization(
       timingForProvider(refreshTiming(ctx.config), entry),
       {
         accountId,
-        provider: entry.id,
+        provider: body.datasource_id,
         validitySeconds: body.validity_duration,
         scopes: body.scopes ?? null,
         redirectUrl: body.redirect_url ?? null,
         connectionName: body.connection_name ?? null,
+        connectionConfig,
       },
     );
   } catch (err) {
@@ -53,4 +69,38 @@ export async function issueAuthorization(
     request.log.warn({ err }, 'could not issue an authorization request');
     throw new HttpError(502, 'provider_unavailable', `could not prepare the authorization at ${entry.name}; try again`);
   }
+}
+
+const invalidConfig = (field: string, message: string) =>
+  new HttpError(400, 'invalid_connection_config', message, [{ path: `body.connection_config.${field}`, message }]);
+
+function checkedConnectionConfig(entry: ProviderEntry, given: Record<string, string> | undefined) {
+  try {
+    return checkConnectionConfig(entry, given);
+  } catch (err) {
+    if (err instanceof ConnectionConfigError) throw invalidConfig(err.field, err.message);
+    throw err;
+  }
+}
+
+/** A failed discovery is the provider's trouble (502); a filled host that is not public, the caller's value (400). */
+async function assertResolvable(ctx: ApiContext, entry: ProviderEntry, connectionConfig: Record<string, string>) {
+  try {
+    await resolveAuthorizationServer(entry, connectionConfig, {
+      allowLoopbackHttp: ctx.config.NODE_ENV !== 'production',
+    });
+  } catch (err) {
+    if (err instanceof DiscoveryError) throw new HttpError(502, 'discovery_failed', err.message);
+    if (!(err instanceof HostNotAllowedError)) throw err;
+    const field = hostFields(entry)[0];
+    if (field) throw invalidConfig(field, `connection_config.${field} is not allowed: ${err.message}`);
+    throw new HttpError(502, 'provider_misconfigured', `${entry.name}: ${err.message}`);
+  }
+}
+
+/** The connection_config fields that fill a host in one of the provider's URLs. */
+function hostFields(entry: ProviderEntry): string[] {
+  const urls = [entry.issuer, entry.authorizationEndpoint, entry.tokenEndpoint, entry.revocationEndpoint];
+  const hosts = urls.map((url) => /^[a-z]+:\/\/([^/?#]*)/i.exec(url ?? '')?.[1] ?? '');
+  return [...new Set(hosts.flatMap(templateNames))];
 }

@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { findAuthorizationRequest } from '../../lib/store/authorizationRequests.js';
+import { findConnection } from '../../lib/store/connections.js';
 import { authorizationRequestIdOf } from '../../lib/store/pullId.js';
 import { readCredentials } from '../../lib/store/readCredentials.js';
+import { isRequestExpired } from '../../workflows/requestValidity.js';
 import type { ApiContext } from '../ApiContext.js';
 import { callerOf, requireScope } from '../auth/authenticate.js';
 import { HttpError, notFound } from '../errors/HttpError.js';
@@ -60,13 +63,11 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
     async (request, reply) => {
       const { body } = request;
       const caller = callerOf(request);
-      const found = await ctx.store.oauthRequests.findOne({ _id: authorizationRequestIdOf(body.pull_id) });
+      const found = await findAuthorizationRequest(ctx.store, authorizationRequestIdOf(body.pull_id));
       const oauthRequest = found?.accountId === caller.accountId ? found : null;
       if (!oauthRequest) throw notFound('pull_id');
 
-      const expired =
-        oauthRequest.status === 'expired' || (oauthRequest.status === 'pending' && oauthRequest.expiresAt < new Date());
-      if (expired) {
+      if (isRequestExpired(oauthRequest, Date.now())) {
         throw new HttpError(410, 'expired', 'this OAuth2 request expired before it was authorized; create a new one', {
           expired_at: oauthRequest.expiresAt.toISOString(),
         });
@@ -83,8 +84,8 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       if (oauthRequest.status !== 'completed') {
         return reply.code(202).send({ status: 'pending', message: 'waiting for the user to authorize' });
       }
-      // By _id alone (FerretDB matches any other filter in Go, document by document); the owner checked here.
-      const stored = await ctx.store.connections.findOne({ _id: oauthRequest.connectionId });
+      // By _id alone (lib/store/README.md, rule 1); the owner is checked here.
+      const stored = await findConnection(ctx.store, oauthRequest.connectionId);
       const connection = stored?.accountId === caller.accountId ? stored : null;
       if (!connection) throw new HttpError(410, 'deleted', 'the connection made by this request was deleted');
       const credentials = readCredentials(ctx.keyRing, connection);

@@ -1,23 +1,37 @@
 import { z } from 'zod';
 
-export const VALIDITY_MIN = 300;
-export const VALIDITY_MAX = 43200;
+/** How long an authorization request may wait for its user: 5 minutes to 12 hours (Rivery's bounds). */
+const VALIDITY_MIN_SECONDS = 300;
+const VALIDITY_MAX_SECONDS = 43200;
+/** When a request that may leave it out (the browser flow, reauthorize) does. */
+export const DEFAULT_VALIDITY_SECONDS = 1800;
 
-const boundsMessage = `validity_duration must be an integer number of seconds between ${VALIDITY_MIN} and ${VALIDITY_MAX}`;
+const boundsMessage = `validity_duration must be an integer number of seconds between ${VALIDITY_MIN_SECONDS} and ${VALIDITY_MAX_SECONDS}`;
+
+/** `validity_duration`, in seconds, within the bounds. */
+export const ValidityDuration = z
+  .number({ error: boundsMessage })
+  .int({ error: boundsMessage })
+  .min(VALIDITY_MIN_SECONDS, { error: boundsMessage })
+  .max(VALIDITY_MAX_SECONDS, { error: boundsMessage });
+
+/** The values of a provider's `{name}` templates; checked against the provider's own patterns. */
+export const ConnectionConfigInput = z
+  .record(z.string().min(1).max(64), z.string().max(253))
+  .refine((values) => Object.keys(values).length <= 20, 'at most 20 connection_config fields');
 
 export const NewOAuth2RequestBody = z.object({
   datasource_id: z.string().min(1).max(100),
-  validity_duration: z
-    .number({ error: boundsMessage })
-    .int({ error: boundsMessage })
-    .min(VALIDITY_MIN, { error: boundsMessage })
-    .max(VALIDITY_MAX, { error: boundsMessage }),
+  validity_duration: ValidityDuration,
   connection_name: z.string().trim().min(1).max(200).optional(),
   redirect_url: z
     .url({ protocol: /^https?$/ })
     .max(2048)
     .optional(),
   scopes: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
+  connection_config: ConnectionConfigInput.optional().describe(
+    'values of the provider\'s connection_config fields (GET /api/connection_types/:datasource_id), e.g. {"subdomain": "acme"}',
+  ),
 });
 
 /** A new authorization request as its client gets it (POST /api/oauth2, POST .../reauthorize). */

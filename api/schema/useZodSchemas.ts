@@ -3,7 +3,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 
 /**
  * Routes validate and serialize with the zod schemas they declare. A missing (or `null`) body is
- * read as `{}`, as before, so it is answered with the fields it lacks rather than "expected object".
+ * read as `{}`, so it is answered with the fields it lacks rather than "expected object".
  */
 export function useZodSchemas(app: FastifyInstance): void {
   app.setValidatorCompiler(validatorCompiler);

@@ -1,10 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { ValidityDuration } from '../../api/oauth2/oauth2Schemas.js';
 
 /** The `POST /api/oauth2` body both bench contenders accept (the bench driver sends only valid ones). */
 export const NewRequest = z.object({
   datasource_id: z.string(),
-  validity_duration: z.number().int().min(300).max(43200),
+  validity_duration: ValidityDuration,
 });
 
 /**

@@ -4,11 +4,15 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { generateKeySpec, parseKeyRing, type KeyRing } from '../../lib/crypto/keyRing.js';
-import { loadCatalog, type ProviderEntry } from '../../lib/providers/catalog.js';
-import { createApiToken } from '../../lib/store/createApiToken.js';
+import { loadCatalog, type ProviderCatalog } from '../../lib/providers/catalog.js';
+import { createApiToken } from '../../lib/store/apiTokens.js';
 import { openStore, type Store } from '../../lib/store/openStore.js';
 import { connectTemporalClient } from '../../lib/temporal/connectTemporalClient.js';
 import { createDemoProvider, type DemoProvider } from '../../scripts/dev/demoProvider/createDemoProvider.js';
+import {
+  createDemoResourceServer,
+  type DemoResourceServer,
+} from '../../scripts/dev/demoProvider/createDemoResourceServer.js';
 import { startChild, type ManagedChild } from '../../scripts/dev/servers/childProcess.js';
 import { freePort } from '../../scripts/dev/servers/freePort.js';
 import { waitFor } from '../../scripts/dev/servers/waitFor.js';
@@ -41,16 +45,20 @@ export interface Contender {
 export const FLOW_TYPE = 'bench';
 export const COALESCE_TYPE = 'bench_coalesce';
 export const SCALE_TYPE = 'bench_scale';
+/** the connection type whose API (a demo resource server) the proxy part calls */
+export const PROXY_TYPE = 'bench_proxy';
 
 export interface BenchStack {
   stack: Stack;
   config: Config;
   keyRing: KeyRing;
-  catalog: Map<string, ProviderEntry>;
+  catalog: ProviderCatalog;
   store: Store;
   temporal: Client;
   contenders: Contender[];
   connectflow: Contender;
+  /** the API of PROXY_TYPE's provider (its catalog entry's apiBaseUri is `<url>/api`) */
+  resource: DemoResourceServer;
   dataDir: string;
   /** processes whose memory the bench reads (Temporal and FerretDB only when the bench started them) */
   pids: {
@@ -126,7 +134,15 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   const stopAll = async () => {
     for (const s of stoppers.reverse()) await s().catch((err: unknown) => log(`stop: ${(err as Error).message}`));
   };
-  let stack: Stack;
+  let stack: Stack | undefined;
+  // The proxy part's resource server first (its URL goes into the catalog); it asks PROXY_TYPE's
+  // provider, started by the stack, about tokens. Active verdicts are kept a minute: the part measures
+  // the proxy, not the introspection round trip.
+  const resource = await createDemoResourceServer({
+    introspect: (token) => stack!.providers.get(PROXY_TYPE)!.introspect(token),
+    introspectionCacheMs: 60_000,
+  });
+  stoppers.push(() => resource.close());
   try {
     stack = await startStack({
       dataDir,
@@ -140,16 +156,25 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
           id: SCALE_TYPE,
           options: { accessTokenTtlSeconds: sizes.scale.accessTokenTtlSeconds, adapter: unboundedOidcAdapter() },
         },
+        {
+          id: PROXY_TYPE,
+          options: { adapter: unboundedOidcAdapter() },
+          catalog: { apiBaseUri: `${resource.url}/api` },
+        },
       ],
       log,
     });
+  } catch (err) {
+    await stopAll();
+    throw err;
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
   }
-  stoppers.push(() => stack.stop());
+  const started = stack;
+  stoppers.push(() => started.stop());
   try {
     const config = loadConfig(stack.appEnv);
     const keyRing = parseKeyRing(keys);
@@ -326,11 +351,12 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       stack,
       config,
       keyRing,
-      catalog: loadCatalog(stack.appEnv),
+      catalog: (await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR)).catalog,
       store,
       temporal,
       contenders,
       connectflow,
+      resource,
       dataDir,
       pids,
       publicEnv,

@@ -44,7 +44,7 @@ const LABEL: Record<ContenderName, string> = {
 
 export function formatReport(results: BenchResults): string {
   const out: string[] = [];
-  const { flows, coalescing, scale } = results;
+  const { flows, coalescing, proxy, scale } = results;
   out.push(
     `connectflow bench (${results.sizes}) ${results.startedAt}: ${results.machine.cpus} cores (${results.machine.cpuModel ?? '?'}), ` +
       `${results.machine.memoryGiB} GiB, Node ${results.machine.node}; stack up in ${results.stackStartSeconds} s`,
@@ -290,6 +290,62 @@ export function formatReport(results: BenchResults): string {
       '  connectflow/direct, connectflow/bare-Temporal: n/a (neither contender keeps connections fresh); the last row is the growth from the first phase',
     );
     out.push(`  ${scale.method}`);
+  }
+
+  if (proxy) {
+    out.push(
+      '',
+      'Part 4: the proxy: GET /api/connections/:id/proxy/items against GET <resource server>/api/items with the token, same server, same run',
+    );
+    out.push(
+      table(
+        [
+          [
+            'concurrency',
+            'direct p50',
+            'proxy p50',
+            'added p50',
+            'direct p99',
+            'proxy p99',
+            'added p99',
+            'direct /s',
+            'proxy /s',
+            'proxy/direct',
+          ],
+        ],
+        proxy.levels.map((l) => [
+          l.concurrency,
+          l.direct.p50,
+          l.proxy.p50,
+          l.addedP50Ms,
+          l.direct.p99,
+          l.proxy.p99,
+          l.addedP99Ms,
+          l.directPerSecond,
+          l.proxyPerSecond,
+          l.throughputOverDirect,
+        ]),
+      ),
+    );
+    out.push(
+      `  floor at concurrency 1: an authenticated API call whose only I/O is the API-token lookup ` +
+        `(GET /api/connection_types?q=...): p50 ${proxy.authenticatedFloor.p50} ms, p99 ${proxy.authenticatedFloor.p99} ms`,
+    );
+    for (const l of proxy.levels) {
+      const others = Object.entries(l.otherStatuses);
+      if (others.length)
+        out.push(
+          `  concurrency ${l.concurrency}: answers other than 200: ${others.map(([k, v]) => `${k}×${v}`).join(', ')}`,
+        );
+      if (l.proxyCpuCores)
+        out.push(`  CPU during the proxied run at concurrency ${l.concurrency} (cores): ${cpuLine(l.proxyCpuCores)}`);
+    }
+    const e = proxy.expired;
+    out.push(
+      `  ${e.requests} simultaneous proxied calls on an expired token: ${e.answered200}/${e.requests} answered 200, ` +
+        `${e.tokenEndpointCalls} token-endpoint call(s), p50 ${e.latency.p50} ms, p99 ${e.latency.p99} ms`,
+    );
+    out.push(`  ${proxy.setup}`);
   }
 
   if (results.targets.length) {

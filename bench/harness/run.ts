@@ -8,7 +8,7 @@ import { runBench, type BenchPart } from './runBench.js';
 import { FULL, QUICK } from './sizes.js';
 
 /**
- * `npm run bench [-- --quick] [--parts flows,coalescing,scale] [--scale-phases 1000,10000] [--cpu-prof] [--keep-data]`
+ * `npm run bench [-- --quick] [--parts flows,coalescing,proxy,scale] [--scale-phases 1000,10000] [--cpu-prof] [--keep-data]`
  *
  * Starts its own Temporal dev server, FerretDB, demo providers, connectflow (API + worker) and the
  * two other contenders on free ports in a throw-away data dir; prints one table per part and writes
@@ -24,7 +24,8 @@ const { values } = parseArgs({
   },
 });
 const parts = values.parts?.split(',').map((p) => p.trim()) as BenchPart[] | undefined;
-for (const p of parts ?? []) if (!['flows', 'coalescing', 'scale'].includes(p)) throw new Error(`unknown part "${p}"`);
+for (const p of parts ?? [])
+  if (!['flows', 'coalescing', 'proxy', 'scale'].includes(p)) throw new Error(`unknown part "${p}"`);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'connectflow-bench-'));
 let results;

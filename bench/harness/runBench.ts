@@ -1,13 +1,14 @@
 import { cpus, totalmem } from 'node:os';
-import { COALESCE_TYPE, FLOW_TYPE, SCALE_TYPE, startBenchStack, type ContenderName } from './benchStack.js';
+import { COALESCE_TYPE, FLOW_TYPE, PROXY_TYPE, SCALE_TYPE, startBenchStack, type ContenderName } from './benchStack.js';
 import { runCoalescingPart, type CoalescingResult } from '../parts/coalescing.js';
 import { runFlowsPart, type FlowsPartResult } from '../parts/flows.js';
+import { runProxyPart, type ProxyPartResult } from '../parts/proxy.js';
 import { retireConnections, runScalePart, type ScalePartResult } from '../parts/scale.js';
 import { checkTargets, type TargetCheck } from '../targets.js';
 import type { BenchSizes } from './sizes.js';
 import { round } from './stats.js';
 
-export type BenchPart = 'flows' | 'coalescing' | 'scale';
+export type BenchPart = 'flows' | 'coalescing' | 'proxy' | 'scale';
 
 export interface RunBenchOptions {
   sizes: BenchSizes;
@@ -32,6 +33,7 @@ export interface BenchResults {
   stackStartSeconds: number;
   flows?: FlowsPartResult;
   coalescing?: CoalescingResult;
+  proxy?: ProxyPartResult;
   scale?: ScalePartResult;
   targets: TargetCheck[];
   /** parts that threw (the others' figures are kept) */
@@ -42,7 +44,7 @@ export interface BenchResults {
 /** Starts the bench stack, runs the parts, stops everything; returns the raw figures. */
 export async function runBench(options: RunBenchOptions): Promise<BenchResults> {
   const log = options.log ?? ((line: string) => console.error(`[bench] ${line}`));
-  const parts = new Set(options.parts ?? ['flows', 'coalescing', 'scale']);
+  const parts = new Set(options.parts ?? ['flows', 'coalescing', 'proxy', 'scale']);
   const { sizes } = options;
   const started = Date.now();
   const bench = await startBenchStack({
@@ -109,6 +111,12 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
       );
       await retireConnections(bench, { provider: COALESCE_TYPE });
     });
+    await attempt('proxy', async () => {
+      results.proxy = await runProxyPart(bench, sizes.proxy);
+      const one = results.proxy.levels[0];
+      log(`proxy: +${one?.addedP50Ms} ms p50, +${one?.addedP99Ms} ms p99 at concurrency 1`);
+      await retireConnections(bench, { provider: PROXY_TYPE });
+    });
     await attempt('scale', async () => {
       // A fresh worker, so that its memory is the scale phases' and not what parts 1 and 2 left behind.
       await bench.restartWorker();
@@ -116,7 +124,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
     });
   } finally {
     if (options.cleanUp) {
-      await retireConnections(bench, { provider: { $in: [FLOW_TYPE, COALESCE_TYPE, SCALE_TYPE] } }).catch(
+      await retireConnections(bench, { provider: { $in: [FLOW_TYPE, COALESCE_TYPE, PROXY_TYPE, SCALE_TYPE] } }).catch(
         () => undefined,
       );
       await bench.store.client

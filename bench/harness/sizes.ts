@@ -16,6 +16,15 @@ export interface BenchSizes {
     /** sequential direct refresh-token grants timed to get one provider round trip */
     roundTrips: number;
   };
+  proxy: {
+    /** calls measured one after the other, for each of direct and proxy (after as many unmeasured) */
+    sequential: number;
+    /** calls measured at the concurrency, for each of direct and proxy */
+    concurrent: number;
+    concurrency: number;
+    /** simultaneous proxied calls on a connection whose token is expired */
+    expiredBurst: number;
+  };
   scale: {
     /** active connections in each phase (a phase retires the previous one's and creates its own) */
     phases: number[];
@@ -53,6 +62,7 @@ export const FULL: BenchSizes = {
     targetConcurrency: 20,
   },
   coalescing: { requests: 1000, roundTrips: 30 },
+  proxy: { sequential: 2000, concurrent: 10_000, concurrency: 50, expiredBurst: 200 },
   scale: {
     phases: [1_000, 10_000],
     // A token refreshed every 5 minutes: 10,000 over 260 s (38/s), 1,000 over 26 s.
@@ -70,6 +80,7 @@ export const QUICK: BenchSizes = {
   name: 'quick',
   flows: { concurrency: [1, 5], flowsPerLevel: () => 20, warmup: 3, targetConcurrency: 5 },
   coalescing: { requests: 50, roundTrips: 10 },
+  proxy: { sequential: 300, concurrent: 2000, concurrency: 50, expiredBurst: 200 },
   scale: {
     phases: [5, 50],
     accessTokenTtlSeconds: 40,
@@ -87,6 +98,7 @@ export const SMOKE: BenchSizes = {
   name: 'smoke',
   flows: { concurrency: [1, 2], flowsPerLevel: () => 3, warmup: 1, targetConcurrency: 2 },
   coalescing: { requests: 20, roundTrips: 3 },
+  proxy: { sequential: 10, concurrent: 40, concurrency: 5, expiredBurst: 20 },
   scale: {
     phases: [3, 6],
     accessTokenTtlSeconds: 8,

@@ -1,6 +1,5 @@
 import * as oauth from 'oauth4webapi';
 import { readCredentials } from '../../lib/store/readCredentials.js';
-import { providerClientCredentials } from '../../lib/providers/providerClientCredentials.js';
 import { COALESCE_TYPE, type BenchStack } from '../harness/benchStack.js';
 import { mintTokens } from '../harness/oidcStorage.js';
 import { retrying } from '../harness/retry.js';
@@ -94,7 +93,7 @@ export async function runCoalescingPart(
   );
 
   // One provider round trip: refresh-token grants of a grant minted at the same provider for the same client.
-  const credentials = providerClientCredentials(COALESCE_TYPE, bench.stack.appEnv)!;
+  const credentials = bench.config.providerApps.get(COALESCE_TYPE)!;
   const minted = await mintTokens(provider, {
     clientId: credentials.clientId,
     accountId: 'bench-round-trip',

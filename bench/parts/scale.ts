@@ -4,7 +4,6 @@ import type { TokenEndpointResponse } from 'oauth4webapi';
 import * as oauth from 'oauth4webapi';
 import { refreshTiming } from '../../lib/config.js';
 import { secretHash } from '../../lib/crypto/secretHash.js';
-import { providerClientCredentials } from '../../lib/providers/providerClientCredentials.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
 import { authorizedConnection } from '../../lib/store/authorizedConnection.js';
 import type { ConnectionDoc, OAuthRequestDoc } from '../../lib/store/documents.js';
@@ -115,7 +114,7 @@ async function runPhase(
   const { store, config } = bench;
   const provider = bench.stack.providers.get(SCALE_TYPE)!;
   const entry = bench.catalog.get(SCALE_TYPE)!;
-  const { clientId } = providerClientCredentials(SCALE_TYPE, bench.stack.appEnv)!;
+  const { clientId } = bench.config.providerApps.get(SCALE_TYPE)!;
   const timing = timingForProvider(refreshTiming(config), entry);
   const ttlMs = sizes.accessTokenTtlSeconds * 1000;
   const marginMs = sizes.marginSeconds * 1000;

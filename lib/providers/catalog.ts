@@ -1,112 +1,88 @@
-import { z } from 'zod';
+import { stat } from 'node:fs/promises';
+import type { Config } from '../config.js';
+import type { CatalogFile } from './catalogFileSchema.js';
+import { loadCatalogFiles, parseCatalogJson, type CatalogLoadResult, type CatalogProblem } from './loadCatalogFiles.js';
+import { providerEntryFromFile, type ProviderEntry } from './providerEntry.js';
 
-/** One provider (connection type): data, not code. */
-export const ProviderEntrySchema = z
-  .object({
-    id: z.string().regex(/^[a-z0-9_]+$/),
-    name: z.string().min(1),
-    oauth: z.literal(true),
-    /** OIDC / RFC 8414 issuer: endpoints come from discovery. */
-    issuer: z.url().optional(),
-    authorizationEndpoint: z.url().optional(),
-    tokenEndpoint: z.url().optional(),
-    revocationEndpoint: z.url().optional(),
-    defaultScopes: z.array(z.string().min(1)),
-    scopeSeparator: z.string().default(' '),
-    extraAuthorizationParams: z.record(z.string(), z.string()).default({}),
-    tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
-    /** Token-response fields kept as providerData (e.g. Salesforce instance_url). */
-    providerDataFields: z.array(z.string()).default([]),
-    apiBaseUri: z.url().optional(),
-    /** Lifetime of each refresh token the provider issues, when it does not say (e.g. Xero 60 days). */
-    refreshTokenLifetimeSeconds: z.number().int().positive().optional(),
-    /** The provider refuses to refresh an access token with more than this left (refresh only inside this window). */
-    refreshNotBeforeSeconds: z.number().int().positive().optional(),
-  })
-  .refine((p) => p.issuer || (p.authorizationEndpoint && p.tokenEndpoint), {
-    message: 'a provider needs an issuer or both authorizationEndpoint and tokenEndpoint',
-  });
+export type { ProviderEntry } from './providerEntry.js';
 
-export type ProviderEntry = z.infer<typeof ProviderEntrySchema>;
+/** The providers the service serves, by id and by alias; read-only once loaded. */
+export class ProviderCatalog {
+  private readonly byName = new Map<string, ProviderEntry>();
+  /** sorted by id */
+  readonly entries: readonly ProviderEntry[];
 
-const builtIn: z.input<typeof ProviderEntrySchema>[] = [
-  {
-    id: 'gspreadsheet',
-    name: 'Google Sheets',
-    oauth: true,
-    authorizationEndpoint: 'https://accounts.google.com/o/oauth2/v2/auth',
-    tokenEndpoint: 'https://oauth2.googleapis.com/token',
-    revocationEndpoint: 'https://oauth2.googleapis.com/revoke',
-    defaultScopes: ['https://www.googleapis.com/auth/spreadsheets.readonly'],
-    extraAuthorizationParams: { access_type: 'offline', prompt: 'consent', include_granted_scopes: 'true' },
-    tokenEndpointAuthMethod: 'client_secret_post',
-    apiBaseUri: 'https://sheets.googleapis.com/v4',
-  },
-  {
-    id: 'salesforce',
-    name: 'Salesforce',
-    oauth: true,
-    authorizationEndpoint: 'https://login.salesforce.com/services/oauth2/authorize',
-    tokenEndpoint: 'https://login.salesforce.com/services/oauth2/token',
-    revocationEndpoint: 'https://login.salesforce.com/services/oauth2/revoke',
-    defaultScopes: ['api', 'refresh_token'],
-    tokenEndpointAuthMethod: 'client_secret_post',
-    providerDataFields: ['instance_url', 'id'],
-  },
-  {
-    id: 'xero',
-    name: 'Xero',
-    oauth: true,
-    authorizationEndpoint: 'https://login.xero.com/identity/connect/authorize',
-    tokenEndpoint: 'https://identity.xero.com/connect/token',
-    revocationEndpoint: 'https://identity.xero.com/connect/revocation',
-    defaultScopes: ['offline_access', 'accounting.transactions.read'],
-    refreshTokenLifetimeSeconds: 60 * 86_400,
-    apiBaseUri: 'https://api.xero.com/api.xro/2.0',
-  },
-  {
-    id: 'hubspot',
-    name: 'HubSpot',
-    oauth: true,
-    authorizationEndpoint: 'https://app.hubspot.com/oauth/authorize',
-    tokenEndpoint: 'https://api.hubapi.com/oauth/v1/token',
-    defaultScopes: ['crm.objects.contacts.read'],
-    tokenEndpointAuthMethod: 'client_secret_post',
-    apiBaseUri: 'https://api.hubapi.com',
-  },
-];
+  constructor(entries: ProviderEntry[]) {
+    this.entries = [...entries].sort((a, b) => a.id.localeCompare(b.id));
+    for (const entry of this.entries) this.byName.set(entry.id, entry);
+    // An alias never shadows a real id.
+    for (const entry of this.entries)
+      for (const alias of entry.aliases) if (!this.byName.has(alias)) this.byName.set(alias, entry);
+  }
+
+  /** The entry of an id or alias. */
+  get(name: string): ProviderEntry | undefined {
+    return this.byName.get(name);
+  }
+}
+
+/** The `demo` provider: the local oidc-provider that `npm start` and the tests run, found by discovery. */
+function demoEntry(issuer: string): CatalogFile {
+  return {
+    id: 'demo',
+    name: 'Demo provider',
+    categories: ['developer-tools'],
+    docs_url: 'https://github.com/panva/node-oidc-provider',
+    issuer,
+    default_scopes: ['read'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    api_base_uri: issuer,
+  };
+}
+
+/** CONNECTFLOW_EXTRA_PROVIDERS: a JSON array of entries, or a directory of `<id>.yaml` files. */
+async function loadExtraProviders(value: string, allowLoopbackHttp: boolean): Promise<CatalogLoadResult> {
+  const options = { allowLoopbackHttp };
+  if (value.trimStart().startsWith('[')) return parseCatalogJson(value, options);
+  const isDirectory = await stat(value).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDirectory) {
+    return {
+      entries: [],
+      problems: [{ id: '(CONNECTFLOW_EXTRA_PROVIDERS)', problem: 'neither a JSON array nor a directory' }],
+    };
+  }
+  return loadCatalogFiles(value, options);
+}
 
 /**
- * The catalog: the built-in providers plus the `demo` provider when CONNECTFLOW_PROVIDER_DEMO_ISSUER
- * points at an OAuth2 server (the oidc-provider that `npm start` and the tests run).
+ * The catalog: every `<id>.yaml` in `dir`, the `demo` provider when CONNECTFLOW_PROVIDER_DEMO_ISSUER
+ * is set, and CONNECTFLOW_EXTRA_PROVIDERS. A malformed entry is left out and returned as a problem
+ * (reported by the caller with its id); the others load. Later sources replace earlier ones by id.
+ * Plain http is admitted only for the demo and extra entries, on loopback, outside production.
  */
-export function loadCatalog(env: NodeJS.ProcessEnv = process.env): Map<string, ProviderEntry> {
-  const entries = [...builtIn];
-  const demoIssuer = env.CONNECTFLOW_PROVIDER_DEMO_ISSUER;
-  if (demoIssuer) {
-    entries.push({
-      id: 'demo',
-      name: 'Demo provider',
-      oauth: true,
-      issuer: demoIssuer,
-      defaultScopes: ['read'],
-      tokenEndpointAuthMethod: 'client_secret_basic',
-      apiBaseUri: demoIssuer,
+export async function loadCatalog(
+  config: Pick<Config, 'NODE_ENV' | 'CONNECTFLOW_PROVIDER_DEMO_ISSUER' | 'CONNECTFLOW_EXTRA_PROVIDERS'>,
+  dir: string,
+): Promise<{ catalog: ProviderCatalog; problems: CatalogProblem[] }> {
+  const allowLoopbackHttp = config.NODE_ENV !== 'production';
+  const bundled = await loadCatalogFiles(dir);
+  const files: CatalogFile[] = [...bundled.entries];
+  const problems = [...bundled.problems];
+  if (config.CONNECTFLOW_PROVIDER_DEMO_ISSUER) {
+    const demo = parseCatalogJson(JSON.stringify([demoEntry(config.CONNECTFLOW_PROVIDER_DEMO_ISSUER)]), {
+      allowLoopbackHttp,
     });
+    files.push(...demo.entries);
+    problems.push(...demo.problems);
   }
-  if (env.CONNECTFLOW_EXTRA_PROVIDERS) {
-    let extra: unknown;
-    try {
-      extra = JSON.parse(env.CONNECTFLOW_EXTRA_PROVIDERS);
-    } catch {
-      throw new Error('CONNECTFLOW_EXTRA_PROVIDERS must be a JSON array of catalog entries');
-    }
-    entries.push(...(z.array(z.looseObject({})).parse(extra) as z.input<typeof ProviderEntrySchema>[]));
+  if (config.CONNECTFLOW_EXTRA_PROVIDERS) {
+    const extra = await loadExtraProviders(config.CONNECTFLOW_EXTRA_PROVIDERS, allowLoopbackHttp);
+    files.push(...extra.entries);
+    problems.push(...extra.problems);
   }
-  return new Map(
-    entries.map((e) => {
-      const entry = ProviderEntrySchema.parse(e);
-      return [entry.id, entry];
-    }),
-  );
+  const byId = new Map(files.map((file) => [file.id, providerEntryFromFile(file)]));
+  return { catalog: new ProviderCatalog([...byId.values()]), problems };
 }

@@ -1,19 +1,14 @@
-/** Our OAuth app at a provider: CONNECTFLOW_PROVIDER_<ID>_CLIENT_ID / _CLIENT_SECRET. */
-export interface ProviderClientCredentials {
-  clientId: string;
-  clientSecret: string;
-}
+import type { Config, ProviderApp } from '../config.js';
+import type { ProviderEntry } from './providerEntry.js';
 
-export function providerEnvPrefix(providerId: string): string {
-  return `CONNECTFLOW_PROVIDER_${providerId.toUpperCase()}`;
-}
-
+/** The service's OAuth app for a provider: configured under its id, or under one of its aliases. */
 export function providerClientCredentials(
-  providerId: string,
-  env: NodeJS.ProcessEnv = process.env,
-): ProviderClientCredentials | undefined {
-  const prefix = providerEnvPrefix(providerId);
-  const clientId = env[`${prefix}_CLIENT_ID`];
-  const clientSecret = env[`${prefix}_CLIENT_SECRET`];
-  return clientId && clientSecret ? { clientId, clientSecret } : undefined;
+  config: Pick<Config, 'providerApps'>,
+  provider: Pick<ProviderEntry, 'id' | 'aliases'>,
+): ProviderApp | undefined {
+  for (const name of [provider.id, ...provider.aliases]) {
+    const app = config.providerApps.get(name);
+    if (app) return app;
+  }
+  return undefined;
 }

@@ -1,6 +1,8 @@
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import type { KeyRing } from '../crypto/keyRing.js';
-import type { ProviderEntry } from '../providers/catalog.js';
+import type { ConnectionConfig } from '../providers/connectionConfig.js';
+import type { ProviderEntry } from '../providers/providerEntry.js';
+import { apiBaseUriOf, providerDataOf } from '../providers/tokenResponseFields.js';
 import type { ConnectionDoc, OAuthRequestDoc, StoredCredentials } from './documents.js';
 import { tokenExpiries } from './tokenExpiries.js';
 
@@ -8,16 +10,30 @@ type FirstFields = 'name' | 'lastRefreshedAt' | 'adoptedAt' | 'createdAt';
 
 /**
  * The connection document an authorization request's token response makes: the credentials encrypted
- * for the connection, the granted scopes (else the requested ones), when the tokens lapse, and the
- * provider's extra response fields. `fields` are written at every authorization of the connection,
+ * for the connection, the granted scopes (else the requested ones), when the tokens lapse, the
+ * provider's fields the catalog keeps (token response and callback), its API base, and the
+ * connection_config its templates were filled from. `fields` are written at every authorization of the connection,
  * `firstFields` only when it is created.
  */
 export function authorizedConnection(
   request: Pick<OAuthRequestDoc, '_id' | 'accountId' | 'connectionId' | 'provider' | 'scopes' | 'connectionName'>,
   tokens: TokenEndpointResponse,
-  provider: Pick<ProviderEntry, 'name' | 'apiBaseUri' | 'providerDataFields' | 'refreshTokenLifetimeSeconds'>,
+  provider: Pick<
+    ProviderEntry,
+    | 'name'
+    | 'apiBaseUri'
+    | 'apiBaseUriFrom'
+    | 'providerDataFields'
+    | 'callbackParams'
+    | 'refreshTokenLifetimeSeconds'
+    | 'accessTokenNeverExpires'
+  >,
   keyRing: KeyRing,
   now: Date,
+  {
+    callbackParams = {},
+    connectionConfig = {},
+  }: { callbackParams?: Record<string, string>; connectionConfig?: ConnectionConfig } = {},
 ): { fields: Omit<ConnectionDoc, '_id' | FirstFields>; firstFields: Pick<ConnectionDoc, FirstFields> } {
   const credentials: StoredCredentials = {
     access_token: tokens.access_token,
@@ -26,9 +42,7 @@ export function authorizedConnection(
     ...(tokens.id_token ? { id_token: tokens.id_token } : {}),
     ...(tokens.scope ? { scope: tokens.scope } : {}),
   };
-  const providerData = Object.fromEntries(
-    provider.providerDataFields.filter((f) => tokens[f] !== undefined).map((f) => [f, tokens[f]]),
-  );
+  const providerData = providerDataOf(provider, tokens, callbackParams);
   return {
     fields: {
       accountId: request.accountId,
@@ -39,7 +53,8 @@ export function authorizedConnection(
       ...tokenExpiries(tokens, provider, now, null),
       lastAuthorizedAt: now,
       providerData,
-      apiBaseUri: provider.apiBaseUri ?? null,
+      apiBaseUri: apiBaseUriOf(provider, connectionConfig, providerData),
+      connectionConfig,
       authorizationRequestId: request._id,
       updatedAt: now,
     },

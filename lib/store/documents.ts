@@ -1,6 +1,7 @@
 /** The MongoDB documents connectflow keeps. Secrets are key-ring envelopes, never plaintext. */
 
-export const CONNECTION_STATUSES = ['pending', 'active', 'expired', 'failed', 'needs_reauth', 'deleted'] as const;
+/** A stored connection's status: a document exists from `active` on (the workflow's own view has more). */
+export const CONNECTION_STATUSES = ['active', 'needs_reauth', 'deleted'] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 
 export interface ConnectionDoc {
@@ -18,6 +19,8 @@ export interface ConnectionDoc {
   lastRefreshedAt: Date | null;
   providerData: Record<string, unknown>;
   apiBaseUri: string | null;
+  /** the values of the provider's `{name}` templates (not secret); absent on connections saved before there were any */
+  connectionConfig?: Record<string, string>;
   /** the authorization request whose code produced these credentials */
   authorizationRequestId: string;
   adoptedAt: Date | null;
@@ -56,6 +59,8 @@ export interface OAuthRequestDoc {
   redirectUrl: string | null;
   connectionName: string | null;
   scopes: string[];
+  /** the connection_config the flow was started with, copied to the connection it makes */
+  connectionConfig?: Record<string, string>;
   expiresAt: Date;
   error: { error: string; error_description: string | null } | null;
   createdAt: Date;
@@ -88,11 +93,7 @@ export interface CodecSessionDoc {
   expiresAt: Date;
 }
 
-/**
- * The one callback an authorization request accepts. Inserted with the request's id as `_id`, so of
- * concurrent callbacks exactly one wins (a unique-key insert is atomic on MongoDB and on FerretDB, whose
- * findAndModify is not).
- */
+/** The one callback a request accepts: `_id` is the request's, so one insert wins (lib/store/README.md, rule 2). */
 export interface CallbackClaimDoc {
   _id: string; // the authorization request id
   /** secretHash of what the redirect carried (`code` / `error`), to recognise that same redirect re-sent */

@@ -4,10 +4,7 @@ import { setById } from './setById.js';
 
 /**
  * Moves an authorization request to `set.status` if its status is one of `from`; false if it was not.
- * By `_id` only (a status in the filter makes FerretDB filter every document in Go: 840 ms at 10,000
- * requests), so it is read, checked, then written. That is safe because a request's moves are serialised
- * elsewhere: its workflow makes them one at a time, and the API's single move (to expired) is made
- * only by the winner of the callback claim after the workflow refused that callback.
+ * Read, checked, then written by `_id`: not atomic, and safe as lib/store/README.md says (rules 1 and 3).
  */
 export async function moveRequestStatus(
   store: Pick<Store, 'oauthRequests'>,

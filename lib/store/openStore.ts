@@ -27,7 +27,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Connects to MongoDB (or FerretDB) and makes sure the indexes exist. */
+/** Connects to MongoDB (or FerretDB) and makes sure the indexes exist; what each guards: lib/store/README.md. */
 export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DATABASE'>): Promise<Store> {
   // Fail fast while MongoDB is away (the API answers 503, activities are retried by Temporal).
   const client = new MongoClient(config.MONGODB_URI, { serverSelectionTimeoutMS: 3_000 });

@@ -1,8 +1,8 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { RefreshTiming } from '../config.js';
 import { tokenClockOf } from '../store/tokenClock.js';
-import type { ConnectionDoc, ConnectionStatus } from '../store/documents.js';
-import type { ConnectionWorkflowInput } from '../../workflows/connectionMessages.js';
+import type { ConnectionDoc } from '../store/documents.js';
+import type { ConnectionWorkflowInput, WorkflowStatus } from '../../workflows/connectionMessages.js';
 import type { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
 import {
   AccountIdAttribute,
@@ -20,7 +20,7 @@ type StartOptions = WorkflowStartOptions<typeof connectionWorkflow> & {
 export function connectionWorkflowStartOptions(
   input: ConnectionWorkflowInput,
   taskQueue: string,
-  status: ConnectionStatus,
+  status: WorkflowStatus,
   conflict: 'FAIL' | 'USE_EXISTING',
 ): StartOptions {
   return {

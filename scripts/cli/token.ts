@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../lib/config.js';
-import { createApiToken, createOperatorToken, parseScopes, revokeApiToken } from '../../lib/store/createApiToken.js';
+import {
+  createApiToken,
+  createOperatorToken,
+  listApiTokens,
+  parseScopes,
+  revokeApiToken,
+} from '../../lib/store/apiTokens.js';
 import { openStore } from '../../lib/store/openStore.js';
 
 const usage = `usage: npm run token -- create --account <accountId> --scopes connection:read,connection:edit[,account:admin] [--name <name>]
@@ -41,7 +47,7 @@ try {
     });
     console.log(`API token ${tokenId} for account ${values.account} (shown once, keep it safe):\n${token}`);
   } else if (command === 'list') {
-    for (const t of await store.apiTokens.find({ accountId: values.operator ? null : values.account! }).toArray()) {
+    for (const t of await listApiTokens(store, values.operator ? null : values.account!)) {
       const state = t.revokedAt
         ? `revoked ${t.revokedAt.toISOString()}`
         : `last used ${t.lastUsedAt?.toISOString() ?? 'never'}`;

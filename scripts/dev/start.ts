@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../lib/config.js';
-import { createApiToken, createOperatorToken } from '../../lib/store/createApiToken.js';
+import { createApiToken, createOperatorToken } from '../../lib/store/apiTokens.js';
 import { openStore } from '../../lib/store/openStore.js';
 import { startStack } from './stack/startStack.js';
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { CatalogFile } from '../../lib/providers/catalogFileSchema.js';
 import { loadCatalogFiles } from '../../lib/providers/loadCatalogFiles.js';
 
-export const CATALOG_DIR = fileURLToPath(new URL('../../catalog/', import.meta.url));
+const CATALOG_DIR = fileURLToPath(new URL('../../catalog/', import.meta.url));
 export const PROVIDERS_DOC = fileURLToPath(new URL('../../docs/providers.md', import.meta.url));
 
 const code = (s: string) => '`' + s.replace(/`/g, "'") + '`';
@@ -37,6 +37,7 @@ export function renderProvidersDoc(entries: CatalogFile[]): string {
   for (const e of sorted) {
     lines.push(`<a id="${e.id}"></a>`, '', `## ${text(e.name)} (${code(e.id)})`, '');
     lines.push(`- Categories: ${e.categories.join(', ')}`);
+    if (e.aliases?.length) lines.push(`- Also answers to: ${e.aliases.map(code).join(' ')}`);
     lines.push(
       `- Default scopes: ${e.default_scopes.length ? e.default_scopes.map(code).join(' ') : 'none (set on the app or chosen at consent)'}`,
     );

@@ -56,7 +56,7 @@ const PROFILES: ExtraDemoProvider[] = [
   {
     id: 'no_expiry',
     options: { omitExpiresIn: true, refreshTokenTtlSeconds: 20, rotateRefreshToken: true },
-    catalog: { refreshTokenLifetimeSeconds: 20 },
+    catalog: { refresh: { refresh_token_lifetime_seconds: 20 } },
   },
   { id: 'says_zero', options: { accessTokenTtlSeconds: 3600, statedExpiresIn: 0 } },
   { id: 'says_abc', options: { accessTokenTtlSeconds: 3600, statedExpiresIn: 'abc' } },

@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, refreshTiming } from '../../lib/config.js';
+import { loadCatalog } from '../../lib/providers/catalog.js';
 import { openStore } from '../../lib/store/openStore.js';
 import { createConnectionWorker } from '../../worker/createConnectionWorker.js';
 import { createWebhookWorker } from '../../worker/createWebhookWorker.js';
@@ -15,17 +16,24 @@ import { connectTestTemporal, keyRing, newAccount, stack } from './testStack.js'
  * `apiEnv` overrides settings of the API only (as an API started before a settings change would have).
  * The provider's redirect still lands on the stack's callback, which reaches the workflow by its id.
  */
-export async function startInProcessService(env: Record<string, string>, apiEnv: Record<string, string> = {}) {
+export async function startInProcessService(
+  env: Record<string, string>,
+  apiEnv: Record<string, string> = {},
+  apiContext: Parameters<typeof startInProcessApi>[1] = {},
+) {
   const taskQueue = `test-${Math.random().toString(36).slice(2, 10)}`;
   const appEnv = { ...stack.appEnv, LOG_LEVEL: 'silent', TEMPORAL_TASK_QUEUE: taskQueue, ...env };
   const config = loadConfig(appEnv);
   const store = await openStore(config);
   const temporal = await connectTestTemporal();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createConnectionWorker({ config, env: appEnv, connection, temporal, store, keyRing });
+  const { catalog, problems } = await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR);
+  // A test's own catalog entries must load: a malformed one is a mistake in the test.
+  if (problems.length > 0) throw new Error(`catalog problems: ${JSON.stringify(problems)}`);
+  const worker = await createConnectionWorker({ config, catalog, connection, temporal, store, keyRing });
   const webhookWorker = await createWebhookWorker({ config, connection, store, keyRing });
   const running = Promise.all([worker.run(), webhookWorker.run()]);
-  const api = await startInProcessApi({ ...appEnv, ...apiEnv });
+  const api = await startInProcessApi({ ...appEnv, ...apiEnv }, apiContext);
   return {
     url: api.url,
     timing: refreshTiming(config),

@@ -1,7 +1,7 @@
 import { inject } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { parseKeyRing } from '../../lib/crypto/keyRing.js';
-import { createApiToken } from '../../lib/store/createApiToken.js';
+import { createApiToken } from '../../lib/store/apiTokens.js';
 import type { ApiScope } from '../../lib/store/documents.js';
 import { openStore, type Store } from '../../lib/store/openStore.js';
 import { connectTemporalClient } from '../../lib/temporal/connectTemporalClient.js';

@@ -4,15 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import {
-  CATALOG_CATEGORIES,
-  CatalogFileSchema,
-  URL_KEYS,
-  forbiddenProbes,
-  isAnchored,
-  patternProblem,
-  templateNames,
-} from '../../lib/providers/catalogFileSchema.js';
+import { CATALOG_CATEGORIES, CatalogFileSchema, URL_KEYS } from '../../lib/providers/catalogFileSchema.js';
+import { forbiddenProbes, isAnchored, patternProblem } from '../../lib/providers/connectionConfigPattern.js';
+import { templateNames } from '../../lib/providers/urlTemplates.js';
 import { loadCatalogFiles, parseCatalogFile } from '../../lib/providers/loadCatalogFiles.js';
 import { PROVIDERS_DOC, renderProvidersDoc } from '../../scripts/dev/writeProvidersDoc.js';
 
@@ -56,9 +50,9 @@ describe('catalog/', () => {
     expect(await readFile(PROVIDERS_DOC, 'utf8')).toBe(renderProvidersDoc(loaded.entries));
   });
 
-  it('ids are unique and equal to the file names', () => {
-    const ids = loaded.entries.map((e) => e.id);
-    expect(new Set(ids).size).toBe(ids.length);
+  it('ids and aliases are unique and ids equal to the file names', () => {
+    const names = loaded.entries.flatMap((e) => [e.id, ...(e.aliases ?? [])]);
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it.each(yamlFiles)('%s: URLs https, docs_url present, templates declared with strict patterns', async (file) => {

@@ -10,7 +10,20 @@ describe('redactUrl', () => {
     expect(out.startsWith('/oauth2/callback?')).toBe(true);
   });
 
+  it("keeps the browser flow's connection_config out of the log", () => {
+    const out = redactUrl('/api/connection_types/zendesk/connect?connection_config=%7B%22subdomain%22%3A%22acme%22%7D');
+    expect(out).not.toContain('acme');
+  });
+
   it('leaves URLs without a query alone', () => {
     expect(redactUrl('/api/connections')).toBe('/api/connections');
+  });
+
+  it('hides every query value of a proxied path (the provider names its own secrets)', () => {
+    const out = redactUrl('/api/connections/c1/proxy/v1/items?api_key=s3cret&sig=abc&page=2');
+    expect(out).toBe(
+      '/api/connections/c1/proxy/v1/items?api_key=%5Bredacted%5D&sig=%5Bredacted%5D&page=%5Bredacted%5D',
+    );
+    expect(redactUrl('/api/connections/c1?page=2')).toBe('/api/connections/c1?page=2');
   });
 });

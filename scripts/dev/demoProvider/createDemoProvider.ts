@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { DemoKoaContext } from 'oidc-provider';
+import { quirkMiddleware } from './demoProviderQuirks.js';
 import type ProviderClass from 'oidc-provider';
 
 export interface DemoProviderOptions {
@@ -27,6 +28,23 @@ export interface DemoProviderOptions {
   scopes?: string[];
   /** oidc-provider storage adapter; default its in-memory LRU, which keeps only about the 1,000 latest entries (the bench passes an unbounded one). */
   adapter?: unknown;
+  /** Quirks of real providers, each enforced (the wrong behaviour fails the request), for the catalog conformance tests. */
+  quirks?: DemoProviderQuirks;
+}
+
+export interface DemoProviderQuirks {
+  /** the only client authentication the token and revocation endpoints accept (default: either) */
+  clientAuth?: 'client_secret_basic' | 'client_secret_post';
+  /** refuse PKCE: an authorization request with a code_challenge is answered 400 (default: PKCE required) */
+  refusePkce?: boolean;
+  /** the authorization request's scopes are separated by this (e.g. ','); a space in `scope` is refused */
+  scopeSeparator?: string;
+  /** token requests must be JSON bodies; a form body is answered 400 */
+  jsonTokenRequests?: boolean;
+  /** fields added to every successful token response (e.g. Salesforce's instance_url) */
+  tokenResponseFields?: Record<string, unknown>;
+  /** query parameters added to the redirect back to the client (e.g. QuickBooks realmId) */
+  callbackParams?: Record<string, string>;
 }
 
 /** `hang`: read the request, then never answer (a provider that took the code and went silent). */
@@ -37,6 +55,15 @@ export interface DemoProvider {
   issuer: string; // e.g. http://127.0.0.1:PORT
   port: number;
   counts: { token: number; tokenByGrant: Record<string, number>; revocation: number };
+  /** what the endpoints were sent, for the conformance tests */
+  seen: {
+    /** the `scope` parameter of each authorization request, as sent */
+    authorizationScopes: string[];
+    /** the client authentication of each token and revocation request */
+    clientAuth: Array<'client_secret_basic' | 'client_secret_post' | 'none'>;
+    /** the content type of each token request */
+    tokenContentTypes: string[];
+  };
   setTokenEndpointFault(fault: TokenEndpointFault): void;
   introspect(token: string): Promise<{ active: boolean }>;
   /** false: stop listening (connections refused) but keep every grant and token; true: listen again on the same port */
@@ -68,6 +95,7 @@ export async function createDemoProvider(opts: DemoProviderOptions): Promise<Dem
   const refreshTokenTtl = opts.refreshTokenTtlSeconds ?? 14 * 24 * 3600;
   const rotate = opts.rotateRefreshToken ?? true;
   const extraScopes = opts.scopes ?? ['read', 'write'];
+  const quirks = opts.quirks ?? {};
   const firstClient = opts.clients[0];
   if (!firstClient) throw new Error('createDemoProvider: at least one client is required');
 
@@ -119,7 +147,7 @@ export async function createDemoProvider(opts: DemoProviderOptions): Promise<Dem
               token.clientId === client.clientId,
           },
         },
-        pkce: { required: () => true }, // only S256 is supported by oidc-provider v9
+        pkce: { required: () => !quirks.refusePkce }, // only S256 is supported by oidc-provider v9
         ...(opts.adapter ? { adapter: opts.adapter } : {}),
         findAccount: async (_ctx: unknown, sub: string) => ({
           accountId: sub,
@@ -143,6 +171,8 @@ export async function createDemoProvider(opts: DemoProviderOptions): Promise<Dem
   );
 
   const counts: DemoProvider['counts'] = { token: 0, tokenByGrant: {}, revocation: 0 };
+  const seen: DemoProvider['seen'] = { authorizationScopes: [], clientAuth: [], tokenContentTypes: [] };
+  if (Object.keys(quirks).length > 0) provider.use(quirkMiddleware(quirks, seen, readSmallBody));
   let fault: TokenEndpointFault = null;
 
   const countToken = (grantType: unknown): void => {
@@ -207,6 +237,7 @@ export async function createDemoProvider(opts: DemoProviderOptions): Promise<Dem
     issuer,
     port,
     counts,
+    seen,
     oidc: provider,
     setTokenEndpointFault(f) {
       fault = f;

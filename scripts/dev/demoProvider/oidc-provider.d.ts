@@ -9,7 +9,10 @@ declare module 'oidc-provider' {
     status: number;
     body: unknown;
     req: IncomingMessage;
+    query: Record<string, string | string[] | undefined>;
+    readonly response: { get(field: string): string };
     is(...types: string[]): string | false | null;
+    get(field: string): string;
     set(field: string, value: string): void;
     // Set by oidc-provider on its own routes only.
     readonly oidc?: { body?: Record<string, unknown> };

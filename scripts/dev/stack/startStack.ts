@@ -17,6 +17,7 @@ import { waitForPoller } from '../servers/waitForPoller.js';
 import { buildInChild } from './buildInChild.js';
 import { SERVICE_NODE_FLAGS, type ServiceName } from './serviceNodeFlags.js';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../../lib/temporal/names.js';
+import { providerEnvPrefix } from '../../../lib/config.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
@@ -40,7 +41,7 @@ export interface StackOptions {
 export interface ExtraDemoProvider {
   id: string;
   options: Omit<DemoProviderOptions, 'clients' | 'port'>;
-  /** catalog fields for this connection type (e.g. refreshTokenLifetimeSeconds) */
+  /** catalog-file fields for this connection type (e.g. `refresh: { refresh_token_lifetime_seconds: 20 }`) */
   catalog?: Record<string, unknown>;
 }
 
@@ -155,7 +156,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       });
       stoppers.push(() => provider.close());
       providers.set(spec.id, provider);
-      const prefix = `CONNECTFLOW_PROVIDER_${spec.id.toUpperCase()}`;
+      const prefix = providerEnvPrefix(spec.id);
       providerEnv[`${prefix}_CLIENT_ID`] = clientId;
       providerEnv[`${prefix}_CLIENT_SECRET`] = clientSecret;
       if (spec.id === 'demo') providerEnv.CONNECTFLOW_PROVIDER_DEMO_ISSUER = provider.issuer;
@@ -163,10 +164,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         extraCatalog.push({
           id: spec.id,
           name: `Demo provider (${spec.id})`,
-          oauth: true,
+          categories: ['developer-tools'],
+          docs_url: 'https://github.com/panva/node-oidc-provider',
           issuer: provider.issuer,
-          defaultScopes: ['read'],
-          apiBaseUri: provider.issuer,
+          default_scopes: ['read'],
+          api_base_uri: provider.issuer,
           ...spec.catalog,
         });
       }

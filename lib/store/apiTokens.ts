@@ -1,6 +1,7 @@
 import { randomSecret, secretHash } from '../crypto/secretHash.js';
-import { API_SCOPES, type ApiScope } from './documents.js';
+import { API_SCOPES, type ApiScope, type ApiTokenDoc } from './documents.js';
 import type { Store } from './openStore.js';
+import { setById } from './setById.js';
 
 export function parseScopes(list: string): ApiScope[] {
   const scopes = list.split(/[,\s]+/).filter(Boolean);
@@ -58,4 +59,18 @@ export async function revokeApiToken(store: Store, tokenId: string): Promise<boo
     { $set: { revokedAt: new Date() } },
   );
   return result.modifiedCount === 1;
+}
+
+/** A token by its hash (what is stored), revoked or not; null for a token never issued. */
+export function findApiToken(store: Pick<Store, 'apiTokens'>, tokenHash: string): Promise<ApiTokenDoc | null> {
+  return store.apiTokens.findOne({ _id: tokenHash });
+}
+
+export async function recordApiTokenUse(store: Pick<Store, 'apiTokens'>, tokenHash: string, at: Date): Promise<void> {
+  await setById(store.apiTokens, tokenHash, { $set: { lastUsedAt: at } });
+}
+
+/** An account's tokens, or (accountId null) the operator tokens. */
+export function listApiTokens(store: Pick<Store, 'apiTokens'>, accountId: string | null): Promise<ApiTokenDoc[]> {
+  return store.apiTokens.find({ accountId }).toArray();
 }

@@ -1,0 +1,158 @@
+import type { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { envelopeData } from '../../lib/proxy/envelopeData.js';
+import type { ApiContext } from '../ApiContext.js';
+import { callerOf, requireScope } from '../auth/authenticate.js';
+import { ConnectionIdParams } from '../connections/connectionSchemas.js';
+import { HttpError } from '../errors/HttpError.js';
+import { errorResponses } from '../schema/errorResponses.js';
+import { operation } from '../schema/operation.js';
+import { readCallerBody, tooLarge, type CallerBody } from './callerBody.js';
+import { providerForwarder, type ProxyAnswer, type ProxyCall } from './forwardToProvider.js';
+import { MAX_RETRIES_ASKED, PROXY_METHODS, ProxyEnvelope, RETRIES_HEADER } from './proxySchemas.js';
+import { createUpstreamAgents } from './upstreamAgents.js';
+
+const errors = errorResponses({
+  400: 'bad input, or a URL or address the proxy refuses (nothing was sent)',
+  401: 'no or unknown token',
+  403: 'missing scope',
+  404: 'not found',
+  409: 'needs_reauth',
+  413: 'request body over CONNECTFLOW_PROXY_MAX_BODY_BYTES',
+  422: 'the provider has no usable API base URI',
+  502: 'the provider could not be reached',
+  504: 'the provider did not answer in time',
+});
+const providerAnswer = z.unknown().describe("the provider's answer: its status, headers and body, as they came");
+
+/**
+ * Calls a connection's API with its token: `ALL /connections/:id/proxy/*` forwards the method, path,
+ * query, headers and body as they are; `POST /connections/:id/request` takes the integrations API's JSON envelope.
+ */
+export const proxyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
+  const agents = createUpstreamAgents({
+    resolveHost: ctx.resolveHost,
+    connectTimeoutMs: Math.min(10_000, ctx.config.CONNECTFLOW_PROXY_TIMEOUT_SECONDS * 1000),
+  });
+  app.addHook('onClose', () => agents.close());
+  const forward = providerForwarder(ctx, agents);
+  const maxBytes = ctx.config.CONNECTFLOW_PROXY_MAX_BODY_BYTES;
+
+  const send = async (call: Omit<ProxyCall, 'signal'>, request: FastifyRequest, reply: FastifyReply) => {
+    // The provider call ends when the caller goes away before its answer is written.
+    const aborted = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) aborted.abort();
+    });
+    const answer: ProxyAnswer = await forward({ ...call, signal: aborted.signal }, request.log);
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
+  };
+
+  await app.register(async (scope) => {
+    const paths = scope.withTypeProvider<ZodTypeProvider>();
+    // Bodies stay bytes: every content type arrives as the raw stream, nothing is parsed.
+    paths.removeAllContentTypeParsers();
+    paths.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    for (const url of ['/connections/:id/proxy', '/connections/:id/proxy/*']) {
+      paths.route({
+        method: [...PROXY_METHODS],
+        url,
+        preValidation: requireScope('connection:read'),
+        schema: {
+          ...operation(
+            'Call the provider API with the connection (path, query, headers, body as they are)',
+            'connection:read',
+          ),
+          params: ConnectionIdParams.extend({ '*': z.string().optional() }),
+          response: { 200: providerAnswer, ...errors },
+        },
+        handler: async (request, reply) => {
+          const { id } = request.params;
+          const body = await readCallerBody(
+            request.body as Readable | undefined,
+            request.headers['content-length'],
+            maxBytes,
+          );
+          const call = {
+            accountId: callerOf(request).accountId,
+            connectionId: id,
+            method: request.method,
+            target: remainderOf(request.url),
+            headers: request.headers,
+            body,
+            retriesAsked: retriesHeader(request.headers[RETRIES_HEADER]),
+          };
+          return send(call, request, reply);
+        },
+      });
+    }
+  });
+
+  await app.register(async (scope) => {
+    const envelopes = scope.withTypeProvider<ZodTypeProvider>();
+    // The envelope is parsed for validation, and its raw text kept: `data` goes out as written.
+    const rawEnvelopes = new WeakMap<FastifyRequest, string>();
+    const parseJson = envelopes.getDefaultJsonParser('error', 'error');
+    envelopes.removeContentTypeParser('application/json');
+    envelopes.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string', bodyLimit: maxBytes + 1024 * 1024 },
+      (request, text, done) => {
+        rawEnvelopes.set(request, String(text));
+        void parseJson(request, String(text), done);
+      },
+    );
+    envelopes.post(
+      '/connections/:id/request',
+      {
+        preValidation: requireScope('connection:read'),
+        schema: {
+          ...operation('Call the provider API with the connection, from a JSON envelope', 'connection:read'),
+          params: ConnectionIdParams,
+          body: ProxyEnvelope,
+          response: { 200: providerAnswer, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const envelope = request.body;
+        const data = envelope.data === undefined ? undefined : envelopeData(rawEnvelopes.get(request) ?? 'null');
+        const bytes = data && Buffer.from(data.text, 'utf8');
+        if (bytes && bytes.length > maxBytes) throw tooLarge(maxBytes);
+        const headers: Record<string, string> = { ...envelope.headers };
+        const named = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
+        if (data && !named('content-type')) {
+          headers['content-type'] = data.kind === 'json' ? 'application/json' : 'text/plain; charset=utf-8';
+        }
+        const body: CallerBody = bytes?.length ? { kind: 'bytes', bytes } : { kind: 'none' };
+        const call = {
+          accountId: callerOf(request).accountId,
+          connectionId: request.params.id,
+          method: (envelope.method ?? 'GET').toUpperCase(),
+          target: envelope.url,
+          headers,
+          body,
+          retriesAsked: envelope.retries,
+        };
+        return send(call, request, reply);
+      },
+    );
+  });
+};
+
+/** The raw (still percent-encoded) path and query after `/proxy`, as the caller sent them. */
+export function remainderOf(rawUrl: string): string {
+  const match = /^\/api\/connections\/[^/?#]*\/proxy(?=[/?#]|$)/.exec(rawUrl);
+  if (!match) throw new HttpError(400, 'bad_request', 'not a proxy path');
+  return rawUrl.slice(match[0].length);
+}
+
+function retriesHeader(value: string | string[] | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text || !/^\d+$/.test(text.trim()) || Number(text) > MAX_RETRIES_ASKED) {
+    throw new HttpError(400, 'bad_request', `${RETRIES_HEADER} must be a whole number from 0 to ${MAX_RETRIES_ASKED}`);
+  }
+  return Number(text);
+}
