@@ -15,6 +15,8 @@ import { oauth2Routes } from './oauth2/oauth2Routes.js';
 import { proxyRoutes } from './proxy/proxyRoutes.js';
 import { registerApiDocs } from './docs/registerApiDocs.js';
 import { useZodSchemas } from './schema/useZodSchemas.js';
+import { eventsRoutes } from './events/eventsRoutes.js';
+import { webhookRoutes } from './webhook/webhookRoutes.js';
 
 function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
@@ -62,6 +64,8 @@ export async function buildApp(
       await api.register(connectionsRoutes, ctx);
       await api.register(proxyRoutes, ctx);
       await api.register(accountRoutes, ctx);
+      await api.register(eventsRoutes, ctx);
+      await api.register(webhookRoutes, ctx);
     },
     { prefix: '/api' },
   );

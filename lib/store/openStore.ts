@@ -8,6 +8,8 @@ import type {
   ConnectionDoc,
   ConnectionEventDoc,
   OAuthRequestDoc,
+  WebhookDeliveryDoc,
+  WebhookDoc,
 } from './documents.js';
 
 export interface Store {
@@ -20,6 +22,8 @@ export interface Store {
   events: Collection<ConnectionEventDoc>;
   codecSessions: Collection<CodecSessionDoc>;
   accounts: Collection<AccountDoc>;
+  webhooks: Collection<WebhookDoc>;
+  webhookDeliveries: Collection<WebhookDeliveryDoc>;
   close(): Promise<void>;
 }
 
@@ -39,6 +43,8 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     events: db.collection<ConnectionEventDoc>('events'),
     codecSessions: db.collection<CodecSessionDoc>('codec_sessions'),
     accounts: db.collection<AccountDoc>('accounts'),
+    webhooks: db.collection<WebhookDoc>('webhooks'),
+    webhookDeliveries: db.collection<WebhookDeliveryDoc>('webhook_deliveries'),
     close: () => client.close(),
   };
   await Promise.all([
@@ -49,6 +55,10 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     store.apiTokens.createIndex({ accountId: 1 }),
     store.apiTokens.createIndex({ tokenId: 1 }, { unique: true }),
     store.events.createIndex({ accountId: 1, connectionId: 1, at: -1 }),
+    store.events.createIndex({ accountId: 1, at: 1, _id: 1 }),
+    store.events.createIndex({ at: 1 }),
+    store.webhookDeliveries.createIndex({ accountId: 1, lane: 1, status: 1, createdAt: 1 }),
+    store.webhookDeliveries.createIndex({ accountId: 1, createdAt: -1 }),
   ]);
   return store;
 }
