@@ -57,7 +57,7 @@ export interface BenchStack {
   temporal: Client;
   contenders: Contender[];
   connectflow: Contender;
-  /** the API of PROXY_TYPE's provider (its catalog entry's apiBaseUri is `<url>/api`) */
+  /** the API of PROXY_TYPE's provider (its catalog entry's api_base_uri is `<url>/api`) */
   resource: DemoResourceServer;
   dataDir: string;
   /** processes whose memory the bench reads (Temporal and FerretDB only when the bench started them) */
@@ -159,7 +159,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         {
           id: PROXY_TYPE,
           options: { adapter: unboundedOidcAdapter() },
-          catalog: { apiBaseUri: `${resource.url}/api` },
+          catalog: { api_base_uri: `${resource.url}/api` },
         },
       ],
       log,

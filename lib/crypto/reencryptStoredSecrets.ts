@@ -1,6 +1,7 @@
 import type { Collection, Document } from 'mongodb';
 import type { Store } from '../store/openStore.js';
 import type { KeyRing } from './keyRing.js';
+import { webhookSecretAssociatedData } from '../webhooks/webhookSecret.js';
 
 export interface RotationCounts {
   scanned: number;
@@ -55,6 +56,13 @@ export async function reencryptStoredSecrets(
       (doc) => String(doc.oauthApp.appId),
       keyRing,
       (c) => onProgress('request_oauth_apps', c),
+    ),
+    webhooks: await reencryptField(
+      store.webhooks,
+      'secret',
+      (doc) => webhookSecretAssociatedData(String(doc._id)),
+      keyRing,
+      (c) => onProgress('webhooks', c),
     ),
   };
 }

@@ -138,22 +138,80 @@ export interface AccountDoc {
   updatedAt: Date;
 }
 
-export const CONNECTION_EVENT_TYPES = [
+/** What a client may act on, in order per connection; `authorization.*` are flows that made no connection. */
+export const EVENT_TYPES = [
+  'connection.created',
+  /** frequent: webhooks receive it only when they ask for it */
+  'connection.refreshed',
+  /** a refresh attempt failed for a reason that may pass (5xx, network): it is retried at `next_attempt_at` */
+  'connection.refresh_failed',
   'connection.needs_reauth',
+  'connection.reauthorized',
   'connection.revocation_failed',
   'connection.deleted',
   /** the provider's token lifetime was too short or unusable: refreshes are paced by the minimum interval */
   'connection.token_lifetime_floored',
   /** planned refreshes paused for a cool-down: too many within the throttle window */
   'connection.refresh_throttled',
+  'authorization.failed',
+  'authorization.expired',
 ] as const;
-export type ConnectionEventType = (typeof CONNECTION_EVENT_TYPES)[number];
+export type EventType = (typeof EVENT_TYPES)[number];
 
+/**
+ * One event. `_id` is derived from what caused it (see lib/events/eventId.ts), so an activity retried
+ * writes the same event again, not a second one. Listed in `(at, _id)` order.
+ */
 export interface ConnectionEventDoc {
+  _id: string;
   connectionId: string;
   accountId: string;
   provider: string;
-  type: ConnectionEventType;
+  type: EventType;
+  /** the event's data as clients see it (never a token) */
   details: Record<string, unknown>;
   at: Date;
+}
+
+/** An account's webhook endpoint (`_id` = accountId). */
+export interface WebhookDoc {
+  _id: string;
+  url: string;
+  /** the event types sent; `ping` is always sent */
+  events: EventType[];
+  /** envelope of the Standard Webhooks secret (`whsec_...`), associated data = `webhook:<accountId>` */
+  secret: string;
+  /** set when a delivery failed for good: nothing more is queued until the endpoint is registered again */
+  disabledAt: Date | null;
+  disabledReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface DeliveryAttempt {
+  at: Date;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+}
+
+/**
+ * One message to an account's endpoint (`_id` = the event's id, sent as `webhook-id` on every attempt).
+ * A lane is what is delivered in order: a connection's messages, or the account's pings.
+ */
+export interface WebhookDeliveryDoc {
+  _id: string;
+  accountId: string;
+  lane: string;
+  type: EventType | 'ping';
+  /** the JSON body, fixed when queued: `{type, timestamp, data}` */
+  payload: string;
+  status: DeliveryStatus;
+  attempts: DeliveryAttempt[];
+  failure: string | null;
+  createdAt: Date;
+  updatedAt: Date;
 }

@@ -9,6 +9,8 @@ import type {
   ConnectionEventDoc,
   OAuthAppDoc,
   OAuthRequestDoc,
+  WebhookDeliveryDoc,
+  WebhookDoc,
 } from './documents.js';
 
 export interface Store {
@@ -22,6 +24,8 @@ export interface Store {
   codecSessions: Collection<CodecSessionDoc>;
   accounts: Collection<AccountDoc>;
   oauthApps: Collection<OAuthAppDoc>;
+  webhooks: Collection<WebhookDoc>;
+  webhookDeliveries: Collection<WebhookDeliveryDoc>;
   close(): Promise<void>;
 }
 
@@ -42,6 +46,8 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     codecSessions: db.collection<CodecSessionDoc>('codec_sessions'),
     accounts: db.collection<AccountDoc>('accounts'),
     oauthApps: db.collection<OAuthAppDoc>('oauth_apps'),
+    webhooks: db.collection<WebhookDoc>('webhooks'),
+    webhookDeliveries: db.collection<WebhookDeliveryDoc>('webhook_deliveries'),
     close: () => client.close(),
   };
   await Promise.all([
@@ -53,6 +59,10 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     store.apiTokens.createIndex({ tokenId: 1 }, { unique: true }),
     store.events.createIndex({ accountId: 1, connectionId: 1, at: -1 }),
     store.oauthApps.createIndex({ accountId: 1 }),
+    store.events.createIndex({ accountId: 1, at: 1, _id: 1 }),
+    store.events.createIndex({ at: 1 }),
+    store.webhookDeliveries.createIndex({ accountId: 1, lane: 1, status: 1, createdAt: 1 }),
+    store.webhookDeliveries.createIndex({ accountId: 1, createdAt: -1 }),
   ]);
   return store;
 }

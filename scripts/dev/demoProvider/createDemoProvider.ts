@@ -45,6 +45,12 @@ export interface DemoProviderQuirks {
   tokenResponseFields?: Record<string, unknown>;
   /** query parameters added to the redirect back to the client (e.g. QuickBooks realmId) */
   callbackParams?: Record<string, string>;
+  /** authorization requests must carry these parameters (e.g. Google's access_type=offline) */
+  authorizationParams?: Record<string, string>;
+  /** token requests (both grants) must carry these parameters (e.g. Withings' action=requesttoken) */
+  tokenParams?: Record<string, string>;
+  /** successful token responses hold the tokens under this key only (e.g. Slack's authed_user) */
+  nestTokensUnder?: string;
 }
 
 /** `hang`: read the request, then never answer (a provider that took the code and went silent). */

@@ -18,6 +18,8 @@ import { buildInChild } from './buildInChild.js';
 import { SERVICE_NODE_FLAGS, type ServiceName } from './serviceNodeFlags.js';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../../lib/temporal/names.js';
 import { providerEnvPrefix } from '../../../lib/config.js';
+import { CatalogFileSchema } from '../../../lib/providers/catalogFileSchema.js';
+import type { z } from 'zod';
 
 const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 
@@ -42,7 +44,7 @@ export interface ExtraDemoProvider {
   id: string;
   options: Omit<DemoProviderOptions, 'clients' | 'port'>;
   /** catalog-file fields for this connection type (e.g. `refresh: { refresh_token_lifetime_seconds: 20 }`) */
-  catalog?: Record<string, unknown>;
+  catalog?: Partial<z.input<typeof CatalogFileSchema>>;
 }
 
 export interface Stack {
