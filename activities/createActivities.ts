@@ -7,6 +7,8 @@ import { markRequestExpired, markRequestFailed } from './recordRequestOutcome.js
 import { recordRefreshThrottled } from './recordRefreshThrottled.js';
 import { refreshTokens } from './refreshTokens.js';
 import { restartMissingConnectionWorkflows } from './restartMissingConnectionWorkflows.js';
+import { pruneExpiredEvents } from './pruneExpiredEvents.js';
+import { currentStep } from './activityStep.js';
 
 /** The activities the worker registers, bound to their dependencies. */
 export function createActivities(ctx: ActivityContext) {
@@ -17,11 +19,12 @@ export function createActivities(ctx: ActivityContext) {
     markRequestExpired: (authorizationRequestId: string) => markRequestExpired(ctx, authorizationRequestId),
     markRequestFailed: (authorizationRequestId: string, error: { error: string; error_description: string | null }) =>
       markRequestFailed(ctx, authorizationRequestId, error),
-    refreshTokens: (input: { connectionId: string }) => refreshTokens(ctx, input),
+    refreshTokens: (input: { connectionId: string }) => refreshTokens(ctx, input, currentStep()),
     recordRefreshThrottled: (input: Parameters<typeof recordRefreshThrottled>[1]) => recordRefreshThrottled(ctx, input),
     disconnectConnection: (input: { connectionId: string }) =>
       disconnectConnection(ctx, input, { attempt: activityInfo().attempt, signal: cancellationSignal() }),
     restartMissingConnectionWorkflows: () => restartMissingConnectionWorkflows(ctx),
+    pruneExpiredEvents: () => pruneExpiredEvents(ctx),
   };
 }
 

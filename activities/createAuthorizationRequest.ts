@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
 import { checkConnectionConfig, type ConnectionConfig } from '../lib/providers/connectionConfig.js';
 import { fillTemplate } from '../lib/providers/urlTemplates.js';
+import { chooseOAuthApp, notConfiguredMessage, type ChosenOAuthApp } from '../lib/providers/oauthAppCredentials.js';
 import { secretHash } from '../lib/crypto/secretHash.js';
 import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
@@ -30,11 +31,12 @@ export async function createAuthorizationRequest(
   input: CreateAuthorizationRequestInput,
 ): Promise<IssuedAuthorization> {
   const connectionConfig = await connectionConfigFor(ctx, input);
-  const { entry, as, client } = await providerForActivity(ctx, input.provider, connectionConfig);
+  const oauthApp = await oauthAppFor(ctx, input);
+  const { entry, as, client } = await providerForActivity(ctx, input.provider, connectionConfig, oauthApp.ref);
   const id = input.authorizationRequestId;
   const state = newRequestState(id);
   const codeVerifier = oauth.generateRandomCodeVerifier();
-  const scopes = input.scopes ?? entry.defaultScopes;
+  const scopes = input.scopes ?? oauthApp.scopes ?? entry.defaultScopes;
   const now = new Date();
   const expiresAt = new Date(now.getTime() + input.validitySeconds * 1000);
 
@@ -51,6 +53,7 @@ export async function createAuthorizationRequest(
       connectionName: input.connectionName,
       scopes,
       connectionConfig,
+      oauthApp: oauthApp.ref,
       expiresAt,
       error: null,
       createdAt: now,
@@ -75,6 +78,15 @@ export async function createAuthorizationRequest(
   }
 
   return { authUri: authUri.href, expiresAt: expiresAt.toISOString() };
+}
+
+/** The OAuth app this authorization (and the connection it makes) uses from now on: chosen here, once. */
+async function oauthAppFor(ctx: ActivityContext, input: CreateAuthorizationRequestInput): Promise<ChosenOAuthApp> {
+  const entry = ctx.catalog.get(input.provider);
+  if (!entry) throw ApplicationFailure.nonRetryable(`unknown provider "${input.provider}"`, 'unknown_provider');
+  const chosen = await chooseOAuthApp(ctx.store, ctx.config, input.accountId, entry);
+  if (!chosen) throw ApplicationFailure.nonRetryable(notConfiguredMessage(entry), 'provider_not_configured');
+  return chosen;
 }
 
 /** The flow's own connection_config, else (a reauthorization) the connection's; checked against the entry. */

@@ -2,11 +2,12 @@ import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
 import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAuthorizationServer.js';
 import type { ConnectionDoc } from '../lib/store/documents.js';
-import { findConnection, markConnectionDeleted, removeConnection } from '../lib/store/connections.js';
+import { findConnection, removeConnection } from '../lib/store/connections.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
+import { eventId } from '../lib/events/eventId.js';
 import type { ActivityContext } from './activityContext.js';
 import { providerForActivity } from './providerForActivity.js';
-import { recordConnectionEventOnce } from './recordConnectionEvent.js';
+import { announceEvent, recordConnectionEvent, writeEvent } from './recordConnectionEvent.js';
 
 /** Revocation is tried on this many activity attempts (Temporal's retries: the only retry layer). */
 const REVOCATION_ATTEMPTS = 3;
@@ -22,7 +23,9 @@ export interface AttemptContext {
  * endpoint, then deletes the connection. One provider call per token per attempt, all under one
  * deadline and the activity's cancellation; an unreachable provider fails the attempt (Temporal
  * retries it) until the last revocation attempt, which records the failure and deletes anyway.
- * Idempotent: each event is written once per connection.
+ * Idempotent: each event is written once per connection. The connection stays as it was while its
+ * tokens are revoked; `connection.deleted` (with whether the provider confirmed the revocation) is
+ * written before the document goes, so nobody sees it gone without the event.
  */
 export async function disconnectConnection(
   ctx: ActivityContext,
@@ -30,8 +33,7 @@ export async function disconnectConnection(
   { attempt, signal }: AttemptContext,
 ): Promise<{ revoked: boolean }> {
   const doc = await findConnection(ctx.store, input.connectionId);
-  if (!doc) return { revoked: false };
-  await markConnectionDeleted(ctx.store, doc._id);
+  if (!doc) return alreadyDeleted(ctx, input.connectionId);
 
   let revoked = false;
   if (attempt <= REVOCATION_ATTEMPTS) {
@@ -41,26 +43,40 @@ export async function disconnectConnection(
       const final = attempt >= REVOCATION_ATTEMPTS || (err instanceof ApplicationFailure && err.nonRetryable);
       if (!final)
         throw ApplicationFailure.retryable(`revocation failed: ${(err as Error).message}`, 'revocation_failed');
-      await recordConnectionEventOnce(ctx, doc, 'connection.revocation_failed', {
+      await recordConnectionEvent(ctx, doc, 'connection.revocation_failed', [], {
         message: (err as Error).message,
         attempts: attempt,
       });
     }
   } else {
     // Past the revocation attempts (e.g. MongoDB failed them): delete without revoking, and say so once.
-    await recordConnectionEventOnce(ctx, doc, 'connection.revocation_failed', {
+    await recordConnectionEvent(ctx, doc, 'connection.revocation_failed', [], {
       message: `not revoked within ${REVOCATION_ATTEMPTS} attempts`,
       attempts: attempt,
     });
   }
-  await recordConnectionEventOnce(ctx, doc, 'connection.deleted', { revoked });
+  const deleted = await writeEvent(ctx, doc, 'connection.deleted', [], { revoked });
   await removeConnection(ctx.store, doc._id);
+  await announceEvent(ctx, deleted);
   return { revoked };
+}
+
+/** A retry after the document went: the deleted event (if this activity wrote one) is announced again. */
+async function alreadyDeleted(ctx: ActivityContext, connectionId: string): Promise<{ revoked: boolean }> {
+  const deleted = await ctx.store.events.findOne({ _id: eventId('connection.deleted', connectionId) });
+  if (!deleted) return { revoked: false };
+  await announceEvent(ctx, deleted);
+  return { revoked: deleted.details.revoked === true };
 }
 
 /** Revokes the refresh token, then the access token; false when the provider has no revocation endpoint. */
 async function revokeTokens(ctx: ActivityContext, doc: ConnectionDoc, cancelled: AbortSignal): Promise<boolean> {
-  const { as, client, clientAuth } = await providerForActivity(ctx, doc.provider, doc.connectionConfig ?? {});
+  const { as, client, clientAuth } = await providerForActivity(
+    ctx,
+    doc.provider,
+    doc.connectionConfig ?? {},
+    doc.oauthApp,
+  );
   if (!as.revocation_endpoint) return false;
   const credentials = readCredentials(ctx.keyRing, doc);
   const tokens = [

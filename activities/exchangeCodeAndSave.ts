@@ -11,9 +11,12 @@ import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity, type ResolvedProvider } from './providerForActivity.js';
 import { unwrapTokenResponse } from '../lib/providers/tokenResponseFields.js';
 import { checkTokenLifetime, type TokenLifetimeProblem } from './checkTokenLifetime.js';
-import { recordLifetimeFloored } from './recordConnectionEvent.js';
+import { announceEvent, recordLifetimeFloored, writeEvent } from './recordConnectionEvent.js';
+import { failRequest } from './recordRequestOutcome.js';
+import { eventId } from '../lib/events/eventId.js';
 import { tokenClockOf } from '../lib/store/tokenClock.js';
 import { setById } from '../lib/store/setById.js';
+import { findConnection } from '../lib/store/connections.js';
 import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
 
 export interface CallbackParameters {
@@ -86,6 +89,7 @@ export async function exchangeCodeAndSave(
   const firstAttempt = request.status === 'pending' || request.status === 'callback_received';
   const saved = firstAttempt ? null : await connections.findOne({ _id: request.connectionId });
   if (saved && saved.authorizationRequestId === request._id) {
+    await announceAuthorized(ctx, request);
     await markCompleted(ctx, request._id);
     return summary(ctx, saved);
   }
@@ -97,13 +101,11 @@ export async function exchangeCodeAndSave(
   if (firstAttempt) {
     await setById(oauthRequests, request._id, { $set: { status: 'exchanging', updatedAt: new Date() } });
   } else {
-    await setById(oauthRequests, request._id, {
-      $set: { status: 'failed', error: INTERRUPTED, updatedAt: new Date() },
-    });
+    await failRequest(ctx, request, INTERRUPTED);
     throw finalFailure(INTERRUPTED);
   }
 
-  const resolved = await providerForActivity(ctx, request.provider, request.connectionConfig ?? {});
+  const resolved = await providerForActivity(ctx, request.provider, request.connectionConfig ?? {}, request.oauthApp);
   const { entry } = resolved;
   const { tokens, lifetimeProblem } = await requestTokens(ctx, request, resolved, input.callback);
 
@@ -112,7 +114,16 @@ export async function exchangeCodeAndSave(
     callbackParams: input.callback.params ?? {},
     connectionConfig: resolved.connectionConfig,
   });
+  const existing = await findConnection(ctx.store, request.connectionId);
+  const authorized = await writeEvent(
+    ctx,
+    { _id: request.connectionId, ...doc },
+    existing && existing.status !== 'deleted' ? 'connection.reauthorized' : 'connection.created',
+    [request._id],
+    { authorization_request_id: request._id, scopes: doc.scopes },
+  );
   await setById(connections, request.connectionId, { $set: doc, $setOnInsert: firstFields }, { upsert: true });
+  await announceEvent(ctx, authorized);
   if (lifetimeProblem) await recordLifetimeFloored(ctx, { _id: request.connectionId, ...doc }, lifetimeProblem);
   await pauseForTest(ctx, 'save:before-complete', request.connectionId);
   await markCompleted(ctx, request._id);
@@ -127,9 +138,7 @@ async function requestTokens(
 ): Promise<{ tokens: oauth.TokenEndpointResponse; lifetimeProblem: TokenLifetimeProblem | null }> {
   const release = () => moveRequestStatus(ctx.store, request._id, ['exchanging'], { status: 'callback_received' });
   const fail = async (details: ProviderErrorDetails): Promise<never> => {
-    await setById(ctx.store.oauthRequests, request._id, {
-      $set: { status: 'failed', error: details, updatedAt: new Date() },
-    });
+    await failRequest(ctx, request, details);
     throw finalFailure(details);
   };
 
@@ -186,6 +195,14 @@ async function requestTokens(
       return fail({ error: err.error, error_description: err.error_description ?? null });
     }
     return fail({ error: 'invalid_token_response', error_description: (err as Error).message });
+  }
+}
+
+/** A retry that found this request's connection saved: its event was written before the save; announce it (again). */
+async function announceAuthorized(ctx: ActivityContext, request: OAuthRequestDoc): Promise<void> {
+  for (const type of ['connection.created', 'connection.reauthorized'] as const) {
+    const event = await ctx.store.events.findOne({ _id: eventId(type, request.connectionId, request._id) });
+    if (event) return announceEvent(ctx, event);
   }
 }
 

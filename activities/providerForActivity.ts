@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import * as oauth from 'oauth4webapi';
-import { providerEnvPrefix } from '../lib/config.js';
 import type { ConnectionConfig } from '../lib/providers/connectionConfig.js';
 import type { ProviderEntry } from '../lib/providers/catalog.js';
-import { providerClientCredentials } from '../lib/providers/providerClientCredentials.js';
+import { notConfiguredMessage, oauthAppCredentials } from '../lib/providers/oauthAppCredentials.js';
+import type { OAuthAppRef } from '../lib/store/documents.js';
 import {
   DiscoveryError,
   HostNotAllowedError,
@@ -26,22 +26,19 @@ export interface ResolvedProvider {
 
 /**
  * The catalog entry, server metadata (templates filled from the connection's config) and our client
- * credentials for a provider, or a final failure. A discovery that fails is retried by Temporal.
+ * credentials of the OAuth app chosen at authorization (absent: the service's), or a final failure.
+ * A discovery that fails is retried by Temporal.
  */
 export async function providerForActivity(
   ctx: ActivityContext,
   providerId: string,
   connectionConfig: ConnectionConfig,
+  oauthApp?: OAuthAppRef,
 ): Promise<ResolvedProvider> {
   const entry = ctx.catalog.get(providerId);
   if (!entry) throw ApplicationFailure.nonRetryable(`unknown provider "${providerId}"`, 'unknown_provider');
-  const credentials = providerClientCredentials(ctx.config, entry);
-  if (!credentials) {
-    throw ApplicationFailure.nonRetryable(
-      `provider "${providerId}" has no client credentials (${providerEnvPrefix(entry.id)}_CLIENT_ID/_CLIENT_SECRET)`,
-      'provider_not_configured',
-    );
-  }
+  const credentials = await oauthAppCredentials(ctx.store, ctx.keyRing, ctx.config, entry, oauthApp);
+  if (!credentials) throw ApplicationFailure.nonRetryable(notConfiguredMessage(entry), 'provider_not_configured');
   let as: oauth.AuthorizationServer;
   try {
     as = await resolveAuthorizationServer(entry, connectionConfig, {

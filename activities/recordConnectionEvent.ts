@@ -1,44 +1,75 @@
-import type { ConnectionDoc, ConnectionEventType } from '../lib/store/documents.js';
+import { webhookRetry } from '../lib/config.js';
+import { eventId } from '../lib/events/eventId.js';
+import { publicEvent, webhookPayload } from '../lib/events/publicEvent.js';
+import type { ConnectionDoc, ConnectionEventDoc, EventType } from '../lib/store/documents.js';
+import { isDuplicateKey } from '../lib/store/isDuplicateKey.js';
+import { queueDelivery } from '../lib/webhooks/queueDelivery.js';
 import type { ActivityContext } from './activityContext.js';
 import type { TokenLifetimeProblem } from './checkTokenLifetime.js';
 
-type EventSubject = Pick<ConnectionDoc, '_id' | 'accountId' | 'provider'>;
+export type EventSubject = Pick<ConnectionDoc, '_id' | 'accountId' | 'provider'>;
 
-/** Appends to the `events` collection what an account's operators should know about a connection. */
-export async function recordConnectionEvent(
+/**
+ * Writes an event to `events` and returns it; `cause` (with the type and the connection) makes its id,
+ * so writing it again (a retried activity) finds the first. An event that describes a status change is
+ * written before the status: nobody can see the status without its event. (FerretDB has no
+ * multi-document transactions; the status write after it is retried until it lands, see refreshTokens.)
+ */
+export async function writeEvent(
   ctx: ActivityContext,
-  doc: EventSubject,
-  type: ConnectionEventType,
+  subject: EventSubject,
+  type: EventType,
+  cause: string[],
   details: Record<string, unknown> = {},
-): Promise<void> {
-  await ctx.store.events.insertOne({
-    connectionId: doc._id,
-    accountId: doc.accountId,
-    provider: doc.provider,
+): Promise<ConnectionEventDoc> {
+  const event: ConnectionEventDoc = {
+    _id: eventId(type, subject._id, ...cause),
+    connectionId: subject._id,
+    accountId: subject.accountId,
+    provider: subject.provider,
     type,
     details,
     at: new Date(),
-  });
+  };
+  try {
+    await ctx.store.events.insertOne(event);
+    return event;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return (await ctx.store.events.findOne({ _id: event._id })) ?? event;
+  }
 }
 
-/** The same, unless the connection already has an event of that type (a condition worth saying once). */
-export async function recordConnectionEventOnce(
+/**
+ * Hands a written event to the account's webhook (if it takes the type). Called once the status the
+ * event describes is stored, so a receiver that reads the connection on receipt sees it.
+ */
+export async function announceEvent(ctx: ActivityContext, event: ConnectionEventDoc): Promise<void> {
+  const { id, ...message } = publicEvent(event);
+  await queueDelivery(
+    { store: ctx.store, temporal: ctx.temporal, taskQueue: ctx.taskQueue, retry: webhookRetry(ctx.config) },
+    { id, accountId: event.accountId, lane: event.connectionId, type: event.type, payload: webhookPayload(message) },
+  );
+}
+
+/** An event that changes no status: written, then announced. */
+export async function recordConnectionEvent(
   ctx: ActivityContext,
-  doc: EventSubject,
-  type: ConnectionEventType,
+  subject: EventSubject,
+  type: EventType,
+  cause: string[],
   details: Record<string, unknown> = {},
 ): Promise<void> {
-  if (await ctx.store.events.findOne({ connectionId: doc._id, type }, { projection: { _id: 1 } })) return;
-  await recordConnectionEvent(ctx, doc, type, details);
+  await announceEvent(ctx, await writeEvent(ctx, subject, type, cause, details));
 }
 
 /** Says once per connection that its provider's token lifetime is too short (or unusable) to plan by. */
 export function recordLifetimeFloored(
   ctx: ActivityContext,
-  doc: Pick<ConnectionDoc, '_id' | 'accountId' | 'provider'>,
+  doc: EventSubject,
   problem: TokenLifetimeProblem,
 ): Promise<void> {
-  return recordConnectionEventOnce(ctx, doc, 'connection.token_lifetime_floored', {
+  return recordConnectionEvent(ctx, doc, 'connection.token_lifetime_floored', [], {
     ...problem,
     min_interval_seconds: ctx.timing.minIntervalSeconds,
   });

@@ -12,7 +12,7 @@ export async function recordRefreshThrottled(
     { projection: { accountId: 1, provider: 1 } },
   );
   if (!doc) return;
-  await recordConnectionEvent(ctx, doc, 'connection.refresh_throttled', {
+  await recordConnectionEvent(ctx, doc, 'connection.refresh_throttled', [input.resumesAt], {
     resumes_at: input.resumesAt,
     limit: input.timing.throttle.limit,
     window_seconds: input.timing.throttle.windowSeconds,

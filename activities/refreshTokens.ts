@@ -12,7 +12,8 @@ import { tokenClockOf } from '../lib/store/tokenClock.js';
 import type { RefreshTiming } from '../lib/config.js';
 import { timingForProvider } from '../lib/providers/timingForProvider.js';
 import type { TokenClock } from '../workflows/connectionMessages.js';
-import { recordConnectionEvent, recordLifetimeFloored } from './recordConnectionEvent.js';
+import { announceEvent, recordConnectionEvent, recordLifetimeFloored, writeEvent } from './recordConnectionEvent.js';
+import type { ActivityStep } from './activityStep.js';
 import { tokenExpiries } from '../lib/store/tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
 
@@ -23,10 +24,16 @@ export type RefreshResult =
 /**
  * Step 6: one refresh-token grant; the new tokens are stored encrypted before this returns. A
  * response without a refresh token keeps the old one. 4xx (invalid_grant, invalid_client, ...) marks
- * the connection needs_reauth after exactly one call; 5xx and network errors throw for Temporal to
- * retry with backoff. Returns only the new expiry times.
+ * the connection needs_reauth after exactly one call; 5xx and network errors are recorded
+ * (connection.refresh_failed, with the next attempt's time) and thrown for Temporal to retry with
+ * backoff. Each outcome's event is written before the status it describes and announced after it.
+ * Returns only the new expiry times.
  */
-export async function refreshTokens(ctx: ActivityContext, input: { connectionId: string }): Promise<RefreshResult> {
+export async function refreshTokens(
+  ctx: ActivityContext,
+  input: { connectionId: string },
+  step: ActivityStep,
+): Promise<RefreshResult> {
   const { connections } = ctx.store;
   const doc = await connections.findOne({ _id: input.connectionId });
   if (!doc || doc.status === 'deleted') return { status: 'missing' };
@@ -39,9 +46,26 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
     timing,
   });
   const needsReauth = async (error: string, description: string | null): Promise<RefreshResult> => {
-    await setById(connections, doc._id, { $set: { status: 'needs_reauth', updatedAt: new Date() } });
-    await recordConnectionEvent(ctx, doc, 'connection.needs_reauth', { error, error_description: description });
+    const event = await writeEvent(ctx, doc, 'connection.needs_reauth', [step.id], {
+      error,
+      error_description: description,
+    });
+    await withWriteRetries(() =>
+      setById(connections, doc._id, { $set: { status: 'needs_reauth', updatedAt: new Date() } }),
+    );
+    await announceEvent(ctx, event);
     return unchanged('needs_reauth');
+  };
+  /** A failure that may pass: said as an event with the time Temporal tries again, then thrown for it to. */
+  const transientFailure = async (error: string, description: string): Promise<never> => {
+    const delaySeconds = Math.min(timing.retryInitialSeconds * 2 ** (step.attempt - 1), timing.retryMaxSeconds);
+    await recordConnectionEvent(ctx, doc, 'connection.refresh_failed', [step.id, String(step.attempt)], {
+      error,
+      error_description: description,
+      attempt: step.attempt,
+      next_attempt_at: new Date(Date.now() + delaySeconds * 1000).toISOString(),
+    });
+    throw ApplicationFailure.retryable(description, error);
   };
   if (!current.refresh_token) return needsReauth('no_refresh_token', 'the provider issued no refresh token');
 
@@ -49,6 +73,7 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
     ctx,
     doc.provider,
     doc.connectionConfig ?? {},
+    doc.oauthApp,
   );
   const startedAt = new Date();
   if (
@@ -58,15 +83,20 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
   ) {
     return unchanged('active'); // this provider refuses to refresh a token that is still good for longer
   }
-  const response = await oauth.refreshTokenGrantRequest(
-    as,
-    client,
-    clientAuth,
-    current.refresh_token,
-    tokenRequestOptions(providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
-  );
+  let response: Response;
+  try {
+    response = await oauth.refreshTokenGrantRequest(
+      as,
+      client,
+      clientAuth,
+      current.refresh_token,
+      tokenRequestOptions(providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
+    );
+  } catch (err) {
+    return transientFailure('provider_unreachable', `token endpoint not reached: ${(err as Error).message}`);
+  }
   if (response.status >= 500) {
-    throw ApplicationFailure.retryable(`token endpoint answered ${response.status}`, 'provider_unavailable');
+    return transientFailure('provider_unavailable', `token endpoint answered ${response.status}`);
   }
   const checked = await checkTokenLifetime(
     await unwrapTokenResponse(response, entry.tokenResponsePath),
@@ -93,6 +123,10 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
   // A refresh response may carry the provider's fields again (e.g. a new instance_url): kept over the old ones.
   const providerData = { ...doc.providerData, ...providerDataOf({ ...entry, callbackParams: [] }, tokens, {}) };
   const now = new Date();
+  const refreshed = await writeEvent(ctx, doc, 'connection.refreshed', [step.id], {
+    token_expires_at: tokenExpiresAt?.toISOString() ?? null,
+    refresh_token_expires_at: refreshTokenExpiresAt?.toISOString() ?? null,
+  });
   // The provider has already rotated the refresh token: this write must not be given up on lightly
   // (a retry of the whole activity would present the consumed token and end in needs_reauth).
   await withWriteRetries(() =>
@@ -109,6 +143,7 @@ export async function refreshTokens(ctx: ActivityContext, input: { connectionId:
       },
     }),
   );
+  await announceEvent(ctx, refreshed);
   if (checked.problem) await recordLifetimeFloored(ctx, doc, checked.problem);
   await pauseForTest(ctx, 'refresh:after-write', doc._id);
   return {

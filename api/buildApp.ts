@@ -13,9 +13,12 @@ import { connectionTypesRoutes } from './connectionTypes/connectionTypesRoutes.j
 import { HttpError } from './errors/HttpError.js';
 import { registerErrorHandlers } from './errors/registerErrorHandlers.js';
 import { oauth2Routes } from './oauth2/oauth2Routes.js';
+import { oauthAppsRoutes } from './oauthApps/oauthAppsRoutes.js';
 import { proxyRoutes } from './proxy/proxyRoutes.js';
 import { registerApiDocs } from './docs/registerApiDocs.js';
 import { useZodSchemas } from './schema/useZodSchemas.js';
+import { eventsRoutes } from './events/eventsRoutes.js';
+import { webhookRoutes } from './webhook/webhookRoutes.js';
 
 function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
@@ -64,6 +67,9 @@ export async function buildApp(
       await api.register(connectionsRoutes, ctx);
       await api.register(proxyRoutes, ctx);
       await api.register(accountRoutes, ctx);
+      await api.register(oauthAppsRoutes, ctx);
+      await api.register(eventsRoutes, ctx);
+      await api.register(webhookRoutes, ctx);
     },
     { prefix: '/api' },
   );

@@ -69,6 +69,19 @@ export const ConfigSchema = z.object({
           .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()])).min(1)),
       ]),
     ),
+  /** Events are listed (GET /api/events) for this many days, then pruned by the refresh-audit. */
+  CONNECTFLOW_EVENT_RETENTION_DAYS: z.coerce.number().min(0.001).max(3_650).default(30),
+  /** Webhook deliveries failing (non-2xx, timeout) are retried after this, doubling up to the cap... */
+  CONNECTFLOW_WEBHOOK_RETRY_INITIAL_SECONDS: z.coerce.number().min(0.1).max(3_600).default(5),
+  CONNECTFLOW_WEBHOOK_RETRY_MAX_SECONDS: z.coerce.number().min(0.1).max(86_400).default(3_600),
+  /** ...for this long after the first attempt, then marked failed (and the endpoint paused). */
+  CONNECTFLOW_WEBHOOK_RETRY_WINDOW_SECONDS: z.coerce
+    .number()
+    .min(1)
+    .max(7 * 86_400)
+    .default(86_400),
+  /** One delivery attempt: connect, send and the receiver's answer. */
+  CONNECTFLOW_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(1).max(60).default(10),
   /** The largest request body the proxy forwards to a provider (a larger one is a 413, nothing sent). */
   CONNECTFLOW_PROXY_MAX_BODY_BYTES: z.coerce
     .number()
@@ -154,6 +167,23 @@ export function refreshTiming(config: Config): RefreshTiming {
       cooldownSeconds: config.CONNECTFLOW_REFRESH_THROTTLE_COOLDOWN_SECONDS,
     },
     activityTimeoutSeconds: config.CONNECTFLOW_ACTIVITY_TIMEOUT_SECONDS,
+  };
+}
+
+/** How webhook deliveries are retried: carried in the delivery workflow's input so it stays pure. */
+export interface WebhookRetry {
+  initialSeconds: number;
+  maxSeconds: number;
+  windowSeconds: number;
+  attemptTimeoutSeconds: number;
+}
+
+export function webhookRetry(config: Config): WebhookRetry {
+  return {
+    initialSeconds: config.CONNECTFLOW_WEBHOOK_RETRY_INITIAL_SECONDS,
+    maxSeconds: config.CONNECTFLOW_WEBHOOK_RETRY_MAX_SECONDS,
+    windowSeconds: config.CONNECTFLOW_WEBHOOK_RETRY_WINDOW_SECONDS,
+    attemptTimeoutSeconds: config.CONNECTFLOW_WEBHOOK_TIMEOUT_SECONDS,
   };
 }
 

@@ -61,6 +61,22 @@ const QUIRKS: Record<string, Quirk> = {
     options: { quirks: { jsonTokenRequests: true, clientAuth: 'client_secret_post' } },
     entry: { token_request_format: 'json', token_endpoint_auth_method: 'client_secret_post' },
   },
+  quirk_auth_params: {
+    options: { quirks: { authorizationParams: { access_type: 'offline', prompt: 'consent' } } },
+    entry: { authorization_params: { access_type: 'offline', prompt: 'consent' } },
+  },
+  quirk_token_params: {
+    options: { quirks: { tokenParams: { action: 'requesttoken' } } },
+    entry: { token_params: { action: 'requesttoken' } },
+  },
+  quirk_nested_tokens: {
+    options: { quirks: { nestTokensUnder: 'authed_user' } },
+    entry: { token_response_path: 'authed_user' },
+  },
+  quirk_refresh_not_before: {
+    options: { accessTokenTtlSeconds: 3600 },
+    entry: { refresh: { refresh_not_before_seconds: 600 } },
+  },
   quirk_string_expiry: { options: { accessTokenTtlSeconds: 3600, statedExpiresIn: '3600' } },
   quirk_never_expires: {
     options: { accessTokenTtlSeconds: 3600 },
@@ -303,6 +319,44 @@ describe('quirk conformance against real oidc-provider servers', () => {
     const seen = providers.get('quirk_json_body')!.seen.tokenContentTypes;
     expect(seen).toHaveLength(2);
     expect(seen.every((type) => type.startsWith('application/json'))).toBe(true);
+  });
+
+  it('extra authorization parameters reach the provider, which refuses a request without them', async () => {
+    const { authUri, id } = await connect(service.rivery, 'quirk_auth_params');
+    expect(authUri.searchParams.get('access_type')).toBe('offline');
+    expect(authUri.searchParams.get('prompt')).toBe('consent');
+    expect((await view(service.rivery, id)).status).toBe('active');
+  });
+
+  it('extra token parameters are sent with the exchange and the refresh (the provider refuses requests without them)', async () => {
+    const { rivery } = service;
+    const { id } = await connect(rivery, 'quirk_token_params');
+    expect((await rivery.request('POST', `/api/connections/${id}/refresh`)).status).toBe(200);
+    expect(providers.get('quirk_token_params')!.counts.tokenByGrant).toMatchObject({
+      authorization_code: 1,
+      refresh_token: 1,
+    });
+  });
+
+  it("tokens nested in the token response (as Slack's authed_user) are found, on the exchange and the refresh", async () => {
+    const { rivery } = service;
+    const { id, pullId } = await connect(rivery, 'quirk_nested_tokens');
+    const credentials = (await rivery.getCredentials({ pull_id: pullId })).body;
+    expect(credentials.access_token).toEqual(expect.any(String));
+    expect(credentials.refresh_token).toEqual(expect.any(String));
+    const refreshed = await rivery.request('POST', `/api/connections/${id}/refresh`);
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.credentials.access_token).not.toBe(credentials.access_token);
+  });
+
+  it('a provider that refuses early refreshes is not asked while the token has more than its window left', async () => {
+    const { rivery } = service;
+    const { id } = await connect(rivery, 'quirk_refresh_not_before');
+    const before = await view(rivery, id);
+    const refreshed = await rivery.request('POST', `/api/connections/${id}/refresh`);
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body).toMatchObject({ status: 'active', tokenExpiresAt: before.tokenExpiresAt });
+    expect(providers.get('quirk_refresh_not_before')!.counts.tokenByGrant).toEqual({ authorization_code: 1 });
   });
 
   it('expires_in as a string is read as seconds; a provider whose tokens never expire gets no expiry', async () => {

@@ -253,7 +253,7 @@ describe('fault tolerance', () => {
     expect(before.has(subject)).toBe(true);
     // The provider rotated the refresh token, the new one died with the worker: the retry presents the
     // old one, which the provider refuses. The connection says so instead of failing silently.
-    // (The activity writes the status, then the event: wait for both.)
+    // (The activity writes the event, then the status: wait for both.)
     const { doc, event } = await waitUntil(
       'the retried refresh to be refused, and its event',
       async () => {

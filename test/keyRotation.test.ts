@@ -29,6 +29,18 @@ describe('key rotation', () => {
     stores.push(store);
     const ringA = parseKeyRing(a);
     const now = new Date();
+    // An account's OAuth app, and the copy of it that a connection made with it carries.
+    const appId = 'acct/demo';
+    const ownApp = () => ({ clientId: 'own-app', clientSecret: ringA.encrypt(Buffer.from('own-secret'), appId) });
+    await store.oauthApps.insertOne({
+      _id: appId,
+      accountId: 'acct',
+      provider: 'demo',
+      ...ownApp(),
+      scopes: null,
+      createdAt: now,
+      updatedAt: now,
+    });
     for (let i = 0; i < 25; i++) {
       const id = `conn-${i}`;
       await store.connections.insertOne({
@@ -49,6 +61,7 @@ describe('key rotation', () => {
         providerData: {},
         apiBaseUri: null,
         authorizationRequestId: `req-${i}`,
+        ...(i === 0 ? { oauthApp: { kind: 'account' as const, appId, ...ownApp() } } : {}),
         adoptedAt: null,
         createdAt: now,
         updatedAt: now,
@@ -78,7 +91,14 @@ describe('key rotation', () => {
     const out = await rotate(`${b},${a}`);
     expect(out).toContain('connections: 25 scanned, 25 re-encrypted');
     expect(out).toContain('oauth_requests: 1 scanned, 1 re-encrypted');
+    expect(out).toContain('oauth_apps: 1 scanned, 1 re-encrypted');
+    expect(out).toContain('connection_oauth_apps: 1 scanned, 1 re-encrypted');
+    const appSecrets = [
+      (await store.oauthApps.findOne({ _id: appId }))!.clientSecret,
+      ((await store.connections.findOne({ _id: 'conn-0' }))!.oauthApp as { clientSecret: string }).clientSecret,
+    ];
     const envelopes = [
+      ...appSecrets,
       ...(await store.connections.find({}).toArray()).map((d) => d.credentials),
       ...(await store.oauthRequests.find({}).toArray()).map((d) => d.codeVerifier),
     ];
@@ -93,6 +113,8 @@ describe('key rotation', () => {
     expect(ringB.decrypt((await store.oauthRequests.findOne({ _id: 'req-x' }))!.codeVerifier, 'req-x').toString()).toBe(
       'verifier-x',
     );
+
+    for (const secret of appSecrets) expect(ringB.decrypt(secret, appId).toString()).toBe('own-secret');
 
     expect(await rotate(b)).toContain('connections: 25 scanned, 0 re-encrypted, 25 already under the newest key');
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -5,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { Payload } from '@temporalio/common';
 import { EncryptionCodec } from '../lib/temporal/encryptionCodec.js';
 import { authorizationRequestIdOf } from '../lib/store/pullId.js';
-import { connectionWorkflowId } from '../lib/temporal/names.js';
+import { connectionWorkflowId, webhookLaneWorkflowId } from '../lib/temporal/names.js';
+import { PING_LANE } from '../lib/webhooks/queueDelivery.js';
+import { waitUntil } from './support/waitUntil.js';
+import { startWebhookReceiver } from './support/webhookReceiver.js';
 import { authorizeInBrowser } from './support/browser.js';
 import { RiveryClient } from './support/RiveryClient.js';
 import { connectTestTemporal, keyRing, newAccount, stack } from './support/testStack.js';
@@ -45,14 +49,34 @@ async function allHistoriesText(client: Client, workflowIds: string[]): Promise<
 
 describe('no secret anywhere in plaintext', () => {
   it('after a flow and a refresh, MongoDB, Temporal history and the logs hold none of the secrets the test saw', async () => {
-    const account = await newAccount(clients.store);
+    const account = await newAccount(clients.store, ['account:admin']);
     const rivery = new RiveryClient(stack.apiUrl, account.token);
+    const receiver = await startWebhookReceiver();
+    const webhook = await rivery.request('PUT', '/api/webhook', { url: receiver.url });
     const created = await rivery.newOAuth2Request({ datasource_id: 'demo', validity_duration: 600 });
     const landing = await authorizeInBrowser(clients.browser, created.body.auth_uri);
     const callback = new URL(landing.url);
     const connectionId: string = landing.result.connection_id;
     const credentials = (await rivery.getCredentials({ pull_id: created.body.pull_id })).body;
     const refreshed = (await rivery.request('POST', `/api/connections/${connectionId}/refresh`)).body.credentials;
+    // An account's own OAuth app: its secret goes through the API once and is stored only encrypted.
+    const ownAppSecret = randomBytes(24).toString('base64url');
+    const ownApp = await rivery.request('PUT', '/api/oauth_apps/github', {
+      client_id: 'own-app',
+      client_secret: ownAppSecret,
+    });
+    expect(ownApp.status).toBe(200);
+    // The webhook's lanes have run: the connection's (connection.created; refreshed is not asked for) and the pings'.
+    const ping = await rivery.request('POST', '/api/webhook/test');
+    await waitUntil('the webhook messages', async () =>
+      [
+        ping.body.delivery_id,
+        ...(await clients.store.events.find({ connectionId, type: { $ne: 'connection.refreshed' } }).toArray()).map(
+          (e) => e._id,
+        ),
+      ].every((id) => receiver.accepted().some((m) => m.id === id)),
+    );
+    await receiver.close();
     // The connect page of the (now used) request: its address is logged with the id redacted.
     expect((await fetch(created.body.connect_uri)).status).toBe(410);
 
@@ -66,6 +90,9 @@ describe('no secret anywhere in plaintext', () => {
       'connect page id': new URL(created.body.connect_uri).pathname.split('/').pop()!,
       'API token': account.token,
       'client secret': stack.appEnv.CONNECTFLOW_PROVIDER_DEMO_CLIENT_SECRET!,
+      "an account's OAuth app secret": ownAppSecret,
+      'webhook secret': webhook.body.secret,
+      'webhook secret key': webhook.body.secret.replace(/^whsec_/, ''),
     };
     if (refreshed.refresh_token !== credentials.refresh_token)
       secrets['rotated refresh token'] = refreshed.refresh_token;
@@ -84,23 +111,33 @@ describe('no secret anywhere in plaintext', () => {
       connection: await Connection.connect({ address: stack.temporalAddress }),
       namespace: stack.temporalNamespace,
     });
-    const workflowIds = [connectionWorkflowId(connectionId)];
+    const workflowIds = [
+      connectionWorkflowId(connectionId),
+      webhookLaneWorkflowId(account.accountId, connectionId),
+      webhookLaneWorkflowId(account.accountId, PING_LANE),
+    ];
     const historyText = await allHistoriesText(plainClient, workflowIds);
     await plainClient.connection.close();
     expect(historyText).toContain('connectionWorkflow');
+    expect(historyText).toContain('webhookLaneWorkflow');
     // Control: the payloads in those histories are ciphertext (binary/encrypted) that the codec opens;
     // opened they show the authorization request's id (the scan reads what the history holds) but
     // still not its pull_id, which the API minted and never handed to Temporal.
     expect(historyText).toContain('binary/encrypted');
     const codecClient = await connectTestTemporal();
     const payloads: Payload[] = [];
-    for await (const run of codecClient.workflow.list({ query: `WorkflowId = '${workflowIds[0]}'` })) {
-      collectPayloads(await codecClient.workflow.getHandle(run.workflowId, run.runId).fetchHistory(), payloads);
+    for (const workflowId of workflowIds) {
+      for await (const run of codecClient.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+        collectPayloads(await codecClient.workflow.getHandle(run.workflowId, run.runId).fetchHistory(), payloads);
+      }
     }
     await codecClient.connection.close();
     const decodedText = textOf(await new EncryptionCodec(keyRing).decode(payloads));
     expect(decodedText).toContain(authorizationRequestIdOf(created.body.pull_id));
     expect(decodedText.includes(created.body.pull_id), 'pull_id in decoded Temporal payloads').toBe(false);
+    expect(decodedText.includes(webhook.body.secret.slice(6)), 'webhook secret in decoded Temporal payloads').toBe(
+      false,
+    );
 
     // (c) everything the API and the worker logged
     const logDir = join(stack.dataDir, 'logs');

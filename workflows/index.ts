@@ -1,2 +1,3 @@
 export { connectionWorkflow } from './connectionWorkflow.js';
 export { refreshAuditWorkflow } from './refreshAuditWorkflow.js';
+export { webhookLaneWorkflow } from './webhookLaneWorkflow.js';

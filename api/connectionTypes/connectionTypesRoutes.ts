@@ -1,8 +1,10 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CATALOG_CATEGORIES } from '../../lib/providers/catalogFileSchema.js';
+import { listOAuthApps } from '../../lib/store/oauthApps.js';
 import type { ApiContext } from '../ApiContext.js';
-import { requireScope } from '../auth/authenticate.js';
+import { callerOf, requireScope } from '../auth/authenticate.js';
 import { HttpError } from '../errors/HttpError.js';
 import { issueAuthorization } from '../oauth2/issueAuthorization.js';
 import {
@@ -57,6 +59,10 @@ export const connectionTypesRoutes: FastifyPluginAsyncZod<ApiContext> = async (a
     searchable: [entry.id, entry.name, ...entry.aliases].join('\n').toLowerCase(),
   }));
 
+  /** The source types the caller's account has its own OAuth app for: configured for it, whatever the service has. */
+  const ownAppTypes = async (request: FastifyRequest) =>
+    new Set((await listOAuthApps(ctx.store, callerOf(request).accountId)).map((app) => app.provider));
+
   app.get(
     '/connection_types',
     {
@@ -70,11 +76,13 @@ export const connectionTypesRoutes: FastifyPluginAsyncZod<ApiContext> = async (a
     async (request) => {
       const q = request.query.q?.toLowerCase();
       const { category } = request.query;
+      const ownApps = await ownAppTypes(request);
       return rows
         .filter((row) => (!q || row.searchable.includes(q)) && (!category || row.entry.categories.includes(category)))
         .map((row) => {
           const error = discoveryErrorOf(row.entry);
-          return error ? { ...row.summary, discovery_error: error } : row.summary;
+          const summary = ownApps.has(row.entry.id) ? { ...row.summary, configured: true } : row.summary;
+          return error ? { ...summary, discovery_error: error } : summary;
         });
     },
   );
@@ -99,7 +107,8 @@ export const connectionTypesRoutes: FastifyPluginAsyncZod<ApiContext> = async (a
           { datasource_id: request.params.datasource_id },
         );
       }
-      return connectionTypeDetail(entry, ctx.config);
+      const detail = connectionTypeDetail(entry, ctx.config);
+      return (await ownAppTypes(request)).has(entry.id) ? { ...detail, configured: true } : detail;
     },
   );
 

@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { providerEnvPrefix, refreshTiming } from '../../lib/config.js';
+import { refreshTiming } from '../../lib/config.js';
 import { checkConnectionConfig, ConnectionConfigError } from '../../lib/providers/connectionConfig.js';
 import type { ProviderEntry } from '../../lib/providers/providerEntry.js';
-import { providerClientCredentials } from '../../lib/providers/providerClientCredentials.js';
+import { chooseOAuthApp, notConfiguredMessage } from '../../lib/providers/oauthAppCredentials.js';
 import {
   DiscoveryError,
   HostNotAllowedError,
@@ -40,12 +40,9 @@ export async function issueAuthorization(
     );
   }
   const connectionConfig = checkedConnectionConfig(entry, body.connection_config);
-  if (!providerClientCredentials(ctx.config, entry)) {
-    throw new HttpError(
-      422,
-      'provider_not_configured',
-      `${entry.name} has no OAuth app configured here (${providerEnvPrefix(entry.id)}_CLIENT_ID/_CLIENT_SECRET)`,
-    );
+  // The flow's first activity chooses the app for good; this only answers early when there is none.
+  if (!(await chooseOAuthApp(ctx.store, ctx.config, accountId, entry))) {
+    throw new HttpError(422, 'provider_not_configured', notConfiguredMessage(entry));
   }
   await assertRedirectAllowed(ctx.store, accountId, body.redirect_url);
   await assertResolvable(ctx, entry, connectionConfig);

@@ -1,6 +1,7 @@
 import type { Collection, Document } from 'mongodb';
 import type { Store } from '../store/openStore.js';
 import type { KeyRing } from './keyRing.js';
+import { webhookSecretAssociatedData } from '../webhooks/webhookSecret.js';
 
 export interface RotationCounts {
   scanned: number;
@@ -34,6 +35,35 @@ export async function reencryptStoredSecrets(
       keyRing,
       (c) => onProgress('oauth_requests', c),
     ),
+    oauth_apps: await reencryptField(
+      store.oauthApps,
+      'clientSecret',
+      (doc) => String(doc._id),
+      keyRing,
+      (c) => onProgress('oauth_apps', c),
+    ),
+    // The snapshots of account apps that requests and connections carry (associated data = the app's id).
+    connection_oauth_apps: await reencryptField(
+      store.connections,
+      'oauthApp.clientSecret',
+      (doc) => String(doc.oauthApp.appId),
+      keyRing,
+      (c) => onProgress('connection_oauth_apps', c),
+    ),
+    request_oauth_apps: await reencryptField(
+      store.oauthRequests,
+      'oauthApp.clientSecret',
+      (doc) => String(doc.oauthApp.appId),
+      keyRing,
+      (c) => onProgress('request_oauth_apps', c),
+    ),
+    webhooks: await reencryptField(
+      store.webhooks,
+      'secret',
+      (doc) => webhookSecretAssociatedData(String(doc._id)),
+      keyRing,
+      (c) => onProgress('webhooks', c),
+    ),
     connect_pages: await reencryptField(
       store.connectPages,
       'authUri',
@@ -56,7 +86,7 @@ async function reencryptField<T extends Document>(
   const raw = collection as unknown as Collection<Document>;
   for await (const doc of raw.find({ [field]: { $type: 'string' } }).sort({ _id: 1 })) {
     counts.scanned++;
-    const envelope = doc[field] as string;
+    const envelope = valueAt(doc, field) as string;
     if (envelope.startsWith(current)) {
       counts.alreadyCurrent++;
       continue;
@@ -70,4 +100,9 @@ async function reencryptField<T extends Document>(
   }
   onProgress(counts);
   return counts;
+}
+
+/** A field of a document by its dotted path (`oauthApp.clientSecret`), as MongoDB's filters name it. */
+function valueAt(doc: Document, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], doc);
 }

@@ -7,6 +7,7 @@ export const SECRET_LOG_PATHS = [
   '*.refresh_token',
   '*.id_token',
   '*.client_secret',
+  '*.clientSecret',
   '*.code',
   '*.state',
   '*.pull_id',

@@ -12,11 +12,14 @@ type FirstFields = 'name' | 'lastRefreshedAt' | 'adoptedAt' | 'createdAt';
  * The connection document an authorization request's token response makes: the credentials encrypted
  * for the connection, the granted scopes (else the requested ones), when the tokens lapse, the
  * provider's fields the catalog keeps (token response and callback), its API base, and the
- * connection_config its templates were filled from. `fields` are written at every authorization of the connection,
+ * connection_config its templates were filled from, and the OAuth app it was authorized with. `fields` are written at every authorization of the connection,
  * `firstFields` only when it is created.
  */
 export function authorizedConnection(
-  request: Pick<OAuthRequestDoc, '_id' | 'accountId' | 'connectionId' | 'provider' | 'scopes' | 'connectionName'>,
+  request: Pick<
+    OAuthRequestDoc,
+    '_id' | 'accountId' | 'connectionId' | 'provider' | 'scopes' | 'connectionName' | 'oauthApp'
+  >,
   tokens: TokenEndpointResponse,
   provider: Pick<
     ProviderEntry,
@@ -56,6 +59,7 @@ export function authorizedConnection(
       apiBaseUri: apiBaseUriOf(provider, connectionConfig, providerData),
       connectionConfig,
       authorizationRequestId: request._id,
+      oauthApp: request.oauthApp ?? { kind: 'service' },
       updatedAt: now,
     },
     firstFields: {

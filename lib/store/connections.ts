@@ -39,11 +39,6 @@ export async function renameConnection(store: Connections, doc: ConnectionDoc, n
   return { ...doc, name, adoptedAt, updatedAt: now };
 }
 
-/** Marks a connection deleted (the API stops showing it) before it is revoked and removed. */
-export async function markConnectionDeleted(store: Connections, connectionId: string): Promise<void> {
-  await setById(store.connections, connectionId, { $set: { status: 'deleted', updatedAt: new Date() } });
-}
-
 export async function removeConnection(store: Connections, connectionId: string): Promise<void> {
   await store.connections.findOneAndDelete({ _id: connectionId });
 }

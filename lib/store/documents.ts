@@ -23,6 +23,8 @@ export interface ConnectionDoc {
   connectionConfig?: Record<string, string>;
   /** the authorization request whose code produced these credentials */
   authorizationRequestId: string;
+  /** the OAuth app the connection was authorized with, copied from its request; absent (older ones): the service's */
+  oauthApp?: OAuthAppRef;
   adoptedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -59,6 +61,8 @@ export interface OAuthRequestDoc {
   redirectUrl: string | null;
   connectionName: string | null;
   scopes: string[];
+  /** the OAuth app chosen when the request was made, copied to the connection it makes */
+  oauthApp?: OAuthAppRef;
   /** the connection_config the flow was started with, copied to the connection it makes */
   connectionConfig?: Record<string, string>;
   expiresAt: Date;
@@ -116,6 +120,29 @@ export interface CallbackClaimDoc {
   createdAt: Date;
 }
 
+/** An account's own OAuth app for one source type: used instead of the service's app for new connections. */
+export interface OAuthAppDoc {
+  _id: string; // oauthAppId(accountId, provider): `<accountId>/<provider id>`
+  accountId: string;
+  /** the catalog entry's id (an alias given to the API is stored as the entry's id) */
+  provider: string;
+  clientId: string;
+  /** envelope of the client secret, associated data = _id */
+  clientSecret: string;
+  /** scopes asked for when a request names none (else the catalog's defaults) */
+  scopes: string[] | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Which OAuth app a request or connection uses, chosen once when it is authorized. An account's app is
+ * carried with a snapshot of its credentials (the secret as an envelope, associated data = appId), so a
+ * connection keeps working after the account replaces its app with another client or deletes it.
+ */
+export type OAuthAppRef =
+  { kind: 'service' } | { kind: 'account'; appId: string; clientId: string; clientSecret: string };
+
 export interface AccountDoc {
   _id: string; // accountId
   /** shown to end users on the connect page (the account id when unset) */
@@ -126,22 +153,80 @@ export interface AccountDoc {
   updatedAt: Date;
 }
 
-export const CONNECTION_EVENT_TYPES = [
+/** What a client may act on, in order per connection; `authorization.*` are flows that made no connection. */
+export const EVENT_TYPES = [
+  'connection.created',
+  /** frequent: webhooks receive it only when they ask for it */
+  'connection.refreshed',
+  /** a refresh attempt failed for a reason that may pass (5xx, network): it is retried at `next_attempt_at` */
+  'connection.refresh_failed',
   'connection.needs_reauth',
+  'connection.reauthorized',
   'connection.revocation_failed',
   'connection.deleted',
   /** the provider's token lifetime was too short or unusable: refreshes are paced by the minimum interval */
   'connection.token_lifetime_floored',
   /** planned refreshes paused for a cool-down: too many within the throttle window */
   'connection.refresh_throttled',
+  'authorization.failed',
+  'authorization.expired',
 ] as const;
-export type ConnectionEventType = (typeof CONNECTION_EVENT_TYPES)[number];
+export type EventType = (typeof EVENT_TYPES)[number];
 
+/**
+ * One event. `_id` is derived from what caused it (see lib/events/eventId.ts), so an activity retried
+ * writes the same event again, not a second one. Listed in `(at, _id)` order.
+ */
 export interface ConnectionEventDoc {
+  _id: string;
   connectionId: string;
   accountId: string;
   provider: string;
-  type: ConnectionEventType;
+  type: EventType;
+  /** the event's data as clients see it (never a token) */
   details: Record<string, unknown>;
   at: Date;
+}
+
+/** An account's webhook endpoint (`_id` = accountId). */
+export interface WebhookDoc {
+  _id: string;
+  url: string;
+  /** the event types sent; `ping` is always sent */
+  events: EventType[];
+  /** envelope of the Standard Webhooks secret (`whsec_...`), associated data = `webhook:<accountId>` */
+  secret: string;
+  /** set when a delivery failed for good: nothing more is queued until the endpoint is registered again */
+  disabledAt: Date | null;
+  disabledReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface DeliveryAttempt {
+  at: Date;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+}
+
+/**
+ * One message to an account's endpoint (`_id` = the event's id, sent as `webhook-id` on every attempt).
+ * A lane is what is delivered in order: a connection's messages, or the account's pings.
+ */
+export interface WebhookDeliveryDoc {
+  _id: string;
+  accountId: string;
+  lane: string;
+  type: EventType | 'ping';
+  /** the JSON body, fixed when queued: `{type, timestamp, data}` */
+  payload: string;
+  status: DeliveryStatus;
+  attempts: DeliveryAttempt[];
+  failure: string | null;
+  createdAt: Date;
+  updatedAt: Date;
 }

@@ -8,7 +8,10 @@ import type {
   ConnectPageDoc,
   ConnectionDoc,
   ConnectionEventDoc,
+  OAuthAppDoc,
   OAuthRequestDoc,
+  WebhookDeliveryDoc,
+  WebhookDoc,
 } from './documents.js';
 
 export interface Store {
@@ -21,6 +24,9 @@ export interface Store {
   events: Collection<ConnectionEventDoc>;
   codecSessions: Collection<CodecSessionDoc>;
   accounts: Collection<AccountDoc>;
+  oauthApps: Collection<OAuthAppDoc>;
+  webhooks: Collection<WebhookDoc>;
+  webhookDeliveries: Collection<WebhookDeliveryDoc>;
   connectPages: Collection<ConnectPageDoc>;
   close(): Promise<void>;
 }
@@ -41,6 +47,9 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     events: db.collection<ConnectionEventDoc>('events'),
     codecSessions: db.collection<CodecSessionDoc>('codec_sessions'),
     accounts: db.collection<AccountDoc>('accounts'),
+    oauthApps: db.collection<OAuthAppDoc>('oauth_apps'),
+    webhooks: db.collection<WebhookDoc>('webhooks'),
+    webhookDeliveries: db.collection<WebhookDeliveryDoc>('webhook_deliveries'),
     connectPages: db.collection<ConnectPageDoc>('connect_pages'),
     close: () => client.close(),
   };
@@ -52,6 +61,11 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     store.apiTokens.createIndex({ accountId: 1 }),
     store.apiTokens.createIndex({ tokenId: 1 }, { unique: true }),
     store.events.createIndex({ accountId: 1, connectionId: 1, at: -1 }),
+    store.oauthApps.createIndex({ accountId: 1 }),
+    store.events.createIndex({ accountId: 1, at: 1, _id: 1 }),
+    store.events.createIndex({ at: 1 }),
+    store.webhookDeliveries.createIndex({ accountId: 1, lane: 1, status: 1, createdAt: 1 }),
+    store.webhookDeliveries.createIndex({ accountId: 1, createdAt: -1 }),
   ]);
   return store;
 }

@@ -17,3 +17,9 @@ export const SEARCH_ATTRIBUTE_NAMES = [
   AccountIdAttribute,
   ConnectionStatusAttribute,
 ].map((key) => key.name);
+
+/** The delivery workflow of one lane (a connection's messages, or `ping`) of an account's webhook. */
+export const webhookLaneWorkflowId = (accountId: string, lane: string): string => `webhook/${accountId}/${lane}`;
+
+/** Webhook delivery activities run on a task queue of their own, so a slow receiver never holds a connection's worker slots. */
+export const webhookTaskQueue = (connectionTaskQueue: string): string => `${connectionTaskQueue}-webhooks`;

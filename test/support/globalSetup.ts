@@ -27,7 +27,8 @@ export interface TestStackInfo {
 
 /**
  * Short timings so 5-second tokens are refreshed: 2 s margin, at most every 2 s, backoff 1 s doubling to
- * 4 s, and a throttle that lets the suite's short tokens be (its own test sets its own).
+ * 4 s, and a throttle that lets the suite's short tokens be (its own test sets its own); webhook retries
+ * from 0.5 s doubling to 2 s.
  */
 const TEST_ENV = {
   NODE_ENV: 'test',
@@ -43,6 +44,9 @@ const TEST_ENV = {
   CONNECTFLOW_AUDIT_INTERVAL_SECONDS: '3600',
   // Every test's browser lands on the callback from 127.0.0.1; the abuse test runs its own limited API.
   CONNECTFLOW_CALLBACK_RATE_LIMIT: '100000',
+  // A receiver that is down for a few seconds is tried again within two.
+  CONNECTFLOW_WEBHOOK_RETRY_INITIAL_SECONDS: '0.5',
+  CONNECTFLOW_WEBHOOK_RETRY_MAX_SECONDS: '2',
 };
 
 /** Demo providers behaving like the providers the lifecycle tests need, one per test file or concern. */
@@ -66,6 +70,9 @@ const PROFILES: ExtraDemoProvider[] = [
   { id: 'hangs', options: { accessTokenTtlSeconds: 3600 } },
   { id: 'backoff', options: { accessTokenTtlSeconds: 3600 } },
   { id: 'coalesce', options: { accessTokenTtlSeconds: 3600 } },
+  // Events and webhooks: each event's real cause (faults included), and short tokens refreshed during an outage.
+  { id: 'events', options: { accessTokenTtlSeconds: 3600 } },
+  { id: 'webhook_short', options: { accessTokenTtlSeconds: 5, rotateRefreshToken: true } },
 ];
 
 declare module 'vitest' {

@@ -3,6 +3,7 @@ import { loadConfig, refreshTiming } from '../../lib/config.js';
 import { loadCatalog } from '../../lib/providers/catalog.js';
 import { openStore } from '../../lib/store/openStore.js';
 import { createConnectionWorker } from '../../worker/createConnectionWorker.js';
+import { createWebhookWorker } from '../../worker/createWebhookWorker.js';
 import { afterAll, beforeAll } from 'vitest';
 import type { Store } from '../../lib/store/openStore.js';
 import { startInProcessApi } from './inProcessApi.js';
@@ -30,7 +31,8 @@ export async function startInProcessService(
   // A test's own catalog entries must load: a malformed one is a mistake in the test.
   if (problems.length > 0) throw new Error(`catalog problems: ${JSON.stringify(problems)}`);
   const worker = await createConnectionWorker({ config, catalog, connection, temporal, store, keyRing });
-  const running = worker.run();
+  const webhookWorker = await createWebhookWorker({ config, connection, store, keyRing });
+  const running = Promise.all([worker.run(), webhookWorker.run()]);
   const api = await startInProcessApi({ ...appEnv, ...apiEnv }, apiContext);
   return {
     url: api.url,
@@ -38,6 +40,7 @@ export async function startInProcessService(
     close: async () => {
       await api.close();
       worker.shutdown();
+      webhookWorker.shutdown();
       await running;
       await connection.close();
       await temporal.connection.close();

@@ -45,6 +45,12 @@ export interface DemoProviderQuirks {
   tokenResponseFields?: Record<string, unknown>;
   /** query parameters added to the redirect back to the client (e.g. QuickBooks realmId) */
   callbackParams?: Record<string, string>;
+  /** authorization requests must carry these parameters (e.g. Google's access_type=offline) */
+  authorizationParams?: Record<string, string>;
+  /** token requests (both grants) must carry these parameters (e.g. Withings' action=requesttoken) */
+  tokenParams?: Record<string, string>;
+  /** successful token responses hold the tokens under this key only (e.g. Slack's authed_user) */
+  nestTokensUnder?: string;
 }
 
 /** `hang`: read the request, then never answer (a provider that took the code and went silent). */
@@ -65,7 +71,8 @@ export interface DemoProvider {
     tokenContentTypes: string[];
   };
   setTokenEndpointFault(fault: TokenEndpointFault): void;
-  introspect(token: string): Promise<{ active: boolean }>;
+  /** what the provider knows of a token: whether it is active, and the client it was issued to */
+  introspect(token: string): Promise<{ active: boolean; clientId: string | null }>;
   /** false: stop listening (connections refused) but keep every grant and token; true: listen again on the same port */
   setReachable(reachable: boolean): Promise<void>;
   close(): Promise<void>;
@@ -249,8 +256,8 @@ export async function createDemoProvider(opts: DemoProviderOptions): Promise<Dem
         body: new URLSearchParams({ token }).toString(),
       });
       if (!res.ok) throw new Error(`demo provider introspection failed: HTTP ${res.status} ${await res.text()}`);
-      const json = (await res.json()) as { active?: unknown };
-      return { active: json.active === true };
+      const json = (await res.json()) as { active?: unknown; client_id?: unknown };
+      return { active: json.active === true, clientId: typeof json.client_id === 'string' ? json.client_id : null };
     },
     async setReachable(reachable) {
       if (reachable === server.listening) return;

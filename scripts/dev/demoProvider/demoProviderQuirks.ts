@@ -22,6 +22,8 @@ export function quirkMiddleware(
     if (ctx.method === 'GET' && ctx.path === '/auth') {
       const scope = typeof ctx.query.scope === 'string' ? ctx.query.scope : undefined;
       if (scope !== undefined) seen.authorizationScopes.push(scope);
+      const missing = missingParams(quirks.authorizationParams, (key) => ctx.query[key]);
+      if (missing) return refuse(ctx, 400, 'invalid_request', `the authorization request needs ${missing}`);
       if (quirks.refusePkce && ctx.query.code_challenge !== undefined) {
         return refuse(ctx, 400, 'invalid_request', 'PKCE is not supported here (code_challenge sent)');
       }
@@ -55,11 +57,24 @@ export function quirkMiddleware(
         ctx.req.headers['content-type'] = 'application/x-www-form-urlencoded';
       }
     }
-    if (isToken && quirks.jsonTokenRequests) await withoutParsedBodyNotice(next);
+    if (isToken && quirks.tokenParams && !quirks.jsonTokenRequests) {
+      // Read the form to check it, then hand oidc-provider the parsed fields (the stream is consumed).
+      const form = new URLSearchParams(await readBody(ctx.req));
+      const missing = missingParams(quirks.tokenParams, (key) => form.get(key) ?? undefined);
+      if (missing) return refuse(ctx, 400, 'invalid_request', `the token request needs ${missing}`);
+      Object.assign(ctx.req, { body: Object.fromEntries(form) });
+    }
+    if (isToken && (quirks.jsonTokenRequests || quirks.tokenParams)) await withoutParsedBodyNotice(next);
     else await next();
     const body = ctx.body as Record<string, unknown> | undefined;
     if (isToken && ctx.status === 200 && body && typeof body === 'object' && quirks.tokenResponseFields) {
       Object.assign(body, quirks.tokenResponseFields);
+    }
+    if (isToken && ctx.status === 200 && body && typeof body === 'object' && quirks.nestTokensUnder) {
+      const tokenFields = ['access_token', 'refresh_token', 'expires_in', 'token_type', 'scope', 'id_token'];
+      const nested = Object.fromEntries(tokenFields.filter((f) => f in body).map((f) => [f, body[f]]));
+      for (const field of tokenFields) delete body[field];
+      body[quirks.nestTokensUnder] = nested;
     }
     if (quirks.callbackParams && (ctx.status === 302 || ctx.status === 303)) {
       const target = ctx.response.get('location');
@@ -73,6 +88,15 @@ export function quirkMiddleware(
       }
     }
   };
+}
+
+/** `key=value` of the first required parameter that is missing or different, if any. */
+function missingParams(
+  required: Record<string, string> | undefined,
+  valueOf: (key: string) => unknown,
+): string | undefined {
+  const entry = Object.entries(required ?? {}).find(([key, value]) => valueOf(key) !== value);
+  return entry && `${entry[0]}=${entry[1]}`;
 }
 
 /** oidc-provider notes (once) that a body was parsed before it: on purpose here, for JSON token requests. */

@@ -1,0 +1,56 @@
+import { providerEnvPrefix, type Config, type ProviderApp } from '../config.js';
+import type { KeyRing } from '../crypto/keyRing.js';
+import type { OAuthAppRef } from '../store/documents.js';
+import { findOAuthApp } from '../store/oauthApps.js';
+import type { Store } from '../store/openStore.js';
+import { providerClientCredentials } from './providerClientCredentials.js';
+import type { ProviderEntry } from './providerEntry.js';
+
+type Entry = Pick<ProviderEntry, 'id' | 'aliases' | 'name'>;
+
+export interface ChosenOAuthApp {
+  ref: OAuthAppRef;
+  /** the account app's scopes, asked for when a request names none */
+  scopes: string[] | null;
+}
+
+/** The app a new authorization uses: the account's own for the source type, else the service's; null when neither. */
+export async function chooseOAuthApp(
+  store: Pick<Store, 'oauthApps'>,
+  config: Pick<Config, 'providerApps'>,
+  accountId: string,
+  entry: Entry,
+): Promise<ChosenOAuthApp | null> {
+  const own = await findOAuthApp(store, accountId, entry.id);
+  if (own) {
+    return {
+      ref: { kind: 'account', appId: own._id, clientId: own.clientId, clientSecret: own.clientSecret },
+      scopes: own.scopes,
+    };
+  }
+  return providerClientCredentials(config, entry) ? { ref: { kind: 'service' }, scopes: null } : null;
+}
+
+/**
+ * The client credentials of a chosen app. An account's app is read as it is now while it is still the
+ * same client (a replaced secret carries over); once replaced by another client or deleted, the
+ * snapshot taken at authorization is used, so the connection's tokens stay with the client they were issued to.
+ */
+export async function oauthAppCredentials(
+  store: Pick<Store, 'oauthApps'>,
+  keyRing: KeyRing,
+  config: Pick<Config, 'providerApps'>,
+  entry: Entry,
+  ref: OAuthAppRef = { kind: 'service' },
+): Promise<ProviderApp | undefined> {
+  if (ref.kind === 'service') return providerClientCredentials(config, entry);
+  const live = await store.oauthApps.findOne({ _id: ref.appId });
+  const source = live && live.clientId === ref.clientId ? live : ref;
+  return { clientId: source.clientId, clientSecret: keyRing.decrypt(source.clientSecret, ref.appId).toString('utf8') };
+}
+
+/** What to configure for a provider without an app. */
+export function notConfiguredMessage(entry: Entry): string {
+  const prefix = providerEnvPrefix(entry.id);
+  return `${entry.name} has no OAuth app: PUT /api/oauth_apps/${entry.id} for this account, or set ${prefix}_CLIENT_ID/_CLIENT_SECRET for the service`;
+}
