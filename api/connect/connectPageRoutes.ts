@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { accountOf } from '../../lib/store/accounts.js';
 import { connectPageIdOf } from '../../lib/store/connectPageId.js';
 import type { AccountDoc, ConnectPageDoc, OAuthRequestDoc } from '../../lib/store/documents.js';
 import type { ApiContext } from '../ApiContext.js';
@@ -39,7 +40,7 @@ export const connectPageRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     const page = await ctx.store.connectPages.findOne({ _id: connectPageIdOf(connectId) });
     const request = page && (await ctx.store.oauthRequests.findOne({ _id: page.authorizationRequestId }));
     if (!page || !request) return { problem: 'unknown', origins: [] };
-    const account = await ctx.store.accounts.findOne({ _id: page.accountId });
+    const account = await accountOf(ctx.store, page.accountId);
     const origins = account?.redirectOrigins ?? [];
     if (request.status === 'expired' || request.expiresAt.getTime() <= Date.now())
       return { problem: 'expired', origins };
