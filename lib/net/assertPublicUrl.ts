@@ -1,9 +1,7 @@
-import { isIP } from 'node:net';
 import {
-  addressAllowed,
-  addressKind,
   BlockedAddressError,
   hostIsLoopback,
+  resolveAllowedAddresses,
   systemResolveAll,
   type AddressPolicy,
   type ResolveAll,
@@ -38,19 +36,11 @@ export async function assertPublicUrl(
     );
   }
   let addresses: string[];
-  if (isIP(host)) addresses = [host];
-  else {
-    try {
-      addresses = (await resolveAll(host)).map((a) => a.address);
-    } catch {
-      throw new UrlNotAllowedError('unresolvable', `${host} does not resolve`);
-    }
-  }
-  for (const address of addresses) {
-    if (!addressAllowed(address, policy)) {
-      const blocked = new BlockedAddressError(host, address, addressKind(address));
-      throw new UrlNotAllowedError('address', blocked.message);
-    }
+  try {
+    addresses = await resolveAllowedAddresses(host, policy, resolveAll);
+  } catch (err) {
+    if (err instanceof BlockedAddressError) throw new UrlNotAllowedError('address', err.message);
+    throw new UrlNotAllowedError('unresolvable', `${host} does not resolve`);
   }
   if (addresses.length === 0) throw new UrlNotAllowedError('unresolvable', `${host} has no address`);
 }

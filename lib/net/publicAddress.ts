@@ -170,6 +170,22 @@ export const systemResolveAll: ResolveAll = (hostname) =>
   );
 
 /**
+ * The addresses a host names (an IP literal names itself), each within the policy: a check at the time
+ * it is made (a connection must still use checkedLookup). Throws BlockedAddressError, or the resolver's error.
+ */
+export async function resolveAllowedAddresses(
+  hostname: string,
+  policy: AddressPolicy,
+  resolveAll: ResolveAll = systemResolveAll,
+): Promise<string[]> {
+  const host = hostname.replace(/^\[(.*)\]$/, '$1');
+  const addresses = addressKind(host) === 'invalid' ? (await resolveAll(host)).map((a) => a.address) : [host];
+  const refused = addresses.find((address) => !addressAllowed(address, policy));
+  if (refused) throw new BlockedAddressError(host, refused, addressKind(refused));
+  return addresses;
+}
+
+/**
  * A `lookup` for net/tls connect (and so for an undici Agent's `connect.lookup`): resolves the name,
  * refuses it when any of its addresses is outside the policy, and hands the socket exactly the
  * addresses it checked. The check and the connection use one DNS answer, so a name cannot resolve

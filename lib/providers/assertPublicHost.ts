@@ -1,4 +1,4 @@
-import { addressAllowed, addressKind, systemResolveAll } from '../net/publicAddress.js';
+import { BlockedAddressError, resolveAllowedAddresses } from '../net/publicAddress.js';
 
 export class HostNotAllowedError extends Error {}
 
@@ -8,16 +8,10 @@ export class HostNotAllowedError extends Error {}
  * (outside production) admits loopback addresses too: the demo and test providers.
  */
 export async function assertPublicHost(hostname: string, policy: { allowLoopback: boolean }): Promise<void> {
-  const bare = hostname.replace(/^\[(.*)\]$/, '$1');
-  let addresses: { address: string }[];
   try {
-    addresses = addressKind(bare) === 'invalid' ? await systemResolveAll(bare) : [{ address: bare }];
+    await resolveAllowedAddresses(hostname, policy);
   } catch (err) {
+    if (err instanceof BlockedAddressError) throw new HostNotAllowedError(err.message);
     throw new HostNotAllowedError(`${hostname} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  const refused = addresses.find((a) => !addressAllowed(a.address, policy));
-  if (refused) {
-    const kind = addressKind(refused.address).replace('_', '-');
-    throw new HostNotAllowedError(`${hostname} resolves to ${refused.address}, a ${kind} address`);
   }
 }
