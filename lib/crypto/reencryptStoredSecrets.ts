@@ -10,6 +10,50 @@ export interface RotationCounts {
   changedMeanwhile: number;
 }
 
+function byId(doc: Document): string {
+  return String(doc._id);
+}
+
+function byAppId(doc: Document): string {
+  return String(doc.oauthApp.appId);
+}
+
+function raw<T extends Document>(collection: Collection<T>): Collection<Document> {
+  return collection as unknown as Collection<Document>;
+}
+
+/** Every encrypted field in the store, with the associated data its envelope is bound to. */
+const STORED_SECRETS: {
+  name: string;
+  collection: (store: Store) => Collection<Document>;
+  field: string;
+  associatedData: (doc: Document) => string;
+}[] = [
+  { name: 'connections', collection: (s) => raw(s.connections), field: 'credentials', associatedData: byId },
+  { name: 'oauth_requests', collection: (s) => raw(s.oauthRequests), field: 'codeVerifier', associatedData: byId },
+  { name: 'oauth_apps', collection: (s) => raw(s.oauthApps), field: 'clientSecret', associatedData: byId },
+  // The snapshots of account apps that requests and connections carry (associated data = the app's id).
+  {
+    name: 'connection_oauth_apps',
+    collection: (s) => raw(s.connections),
+    field: 'oauthApp.clientSecret',
+    associatedData: byAppId,
+  },
+  {
+    name: 'request_oauth_apps',
+    collection: (s) => raw(s.oauthRequests),
+    field: 'oauthApp.clientSecret',
+    associatedData: byAppId,
+  },
+  {
+    name: 'webhooks',
+    collection: (s) => raw(s.webhooks),
+    field: 'secret',
+    associatedData: (doc) => webhookSecretAssociatedData(String(doc._id)),
+  },
+  { name: 'connect_pages', collection: (s) => raw(s.connectPages), field: 'authUri', associatedData: byId },
+];
+
 /**
  * Re-encrypts every stored secret under the key ring's newest key. Resumable: envelopes already under
  * the newest key are skipped, and each write is conditional on the envelope it read (a refresh that
@@ -20,62 +64,15 @@ export async function reencryptStoredSecrets(
   keyRing: KeyRing,
   onProgress: (collection: string, counts: RotationCounts) => void = () => undefined,
 ): Promise<Record<string, RotationCounts>> {
-  return {
-    connections: await reencryptField(
-      store.connections,
-      'credentials',
-      (doc) => String(doc._id),
-      keyRing,
-      (c) => onProgress('connections', c),
-    ),
-    oauth_requests: await reencryptField(
-      store.oauthRequests,
-      'codeVerifier',
-      (doc) => String(doc._id),
-      keyRing,
-      (c) => onProgress('oauth_requests', c),
-    ),
-    oauth_apps: await reencryptField(
-      store.oauthApps,
-      'clientSecret',
-      (doc) => String(doc._id),
-      keyRing,
-      (c) => onProgress('oauth_apps', c),
-    ),
-    // The snapshots of account apps that requests and connections carry (associated data = the app's id).
-    connection_oauth_apps: await reencryptField(
-      store.connections,
-      'oauthApp.clientSecret',
-      (doc) => String(doc.oauthApp.appId),
-      keyRing,
-      (c) => onProgress('connection_oauth_apps', c),
-    ),
-    request_oauth_apps: await reencryptField(
-      store.oauthRequests,
-      'oauthApp.clientSecret',
-      (doc) => String(doc.oauthApp.appId),
-      keyRing,
-      (c) => onProgress('request_oauth_apps', c),
-    ),
-    webhooks: await reencryptField(
-      store.webhooks,
-      'secret',
-      (doc) => webhookSecretAssociatedData(String(doc._id)),
-      keyRing,
-      (c) => onProgress('webhooks', c),
-    ),
-    connect_pages: await reencryptField(
-      store.connectPages,
-      'authUri',
-      (doc) => String(doc._id),
-      keyRing,
-      (c) => onProgress('connect_pages', c),
-    ),
-  };
+  const results: Record<string, RotationCounts> = {};
+  for (const { name, collection, field, associatedData } of STORED_SECRETS) {
+    results[name] = await reencryptField(collection(store), field, associatedData, keyRing, (c) => onProgress(name, c));
+  }
+  return results;
 }
 
-async function reencryptField<T extends Document>(
-  collection: Collection<T>,
+async function reencryptField(
+  collection: Collection<Document>,
   field: string,
   associatedData: (doc: Document) => string,
   keyRing: KeyRing,
@@ -83,8 +80,7 @@ async function reencryptField<T extends Document>(
 ): Promise<RotationCounts> {
   const counts: RotationCounts = { scanned: 0, reencrypted: 0, alreadyCurrent: 0, changedMeanwhile: 0 };
   const current = `cf1.${keyRing.currentKeyId}.`;
-  const raw = collection as unknown as Collection<Document>;
-  for await (const doc of raw.find({ [field]: { $type: 'string' } }).sort({ _id: 1 })) {
+  for await (const doc of collection.find({ [field]: { $type: 'string' } }).sort({ _id: 1 })) {
     counts.scanned++;
     const envelope = valueAt(doc, field) as string;
     if (envelope.startsWith(current)) {
@@ -93,7 +89,7 @@ async function reencryptField<T extends Document>(
     }
     const ad = associatedData(doc);
     const rewrapped = keyRing.encrypt(keyRing.decrypt(envelope, ad), ad);
-    const result = await raw.updateOne({ _id: doc._id, [field]: envelope }, { $set: { [field]: rewrapped } });
+    const result = await collection.updateOne({ _id: doc._id, [field]: envelope }, { $set: { [field]: rewrapped } });
     if (result.modifiedCount === 1) counts.reencrypted++;
     else counts.changedMeanwhile++;
     if (counts.scanned % 500 === 0) onProgress(counts);
