@@ -4,7 +4,7 @@ import type { ApiScope, ApiTokenDoc } from '../../lib/store/documents.js';
 import { findApiToken, recordApiTokenUse } from '../../lib/store/apiTokens.js';
 import type { Store } from '../../lib/store/openStore.js';
 import { HttpError } from '../errors/HttpError.js';
-import { Singleflight } from '../Singleflight.js';
+import { Singleflight } from '../../lib/Singleflight.js';
 
 export interface Caller {
   accountId: string;

@@ -6,7 +6,7 @@ import { refreshUpdate, type WorkflowStatus } from '../../workflows/connectionMe
 import { withinCoalescingWindow } from '../../workflows/refreshCoalescing.js';
 import type { ApiContext } from '../ApiContext.js';
 import { HttpError, notFound } from '../errors/HttpError.js';
-import { Singleflight } from '../Singleflight.js';
+import { Singleflight } from '../../lib/Singleflight.js';
 import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
 
 export const importNotSupported = () =>

@@ -1,4 +1,5 @@
 import type { WorkflowStatus } from '../../workflows/connectionMessages.js';
+import { Singleflight } from '../Singleflight.js';
 import { CONNECTION_STATUSES, type ConnectionDoc, type ConnectionStatus } from '../store/documents.js';
 
 /**
@@ -38,9 +39,9 @@ interface Stored extends TokenEntry {
 
 export class TokenCache {
   private readonly entries = new Map<string, Stored>();
-  private readonly loads = new Map<string, Promise<Loaded | null>>();
-  private readonly rejections = new Map<string, Promise<Loaded | null>>();
-  private readonly refreshes = new Map<string, Promise<Loaded | null>>();
+  private readonly loads = new Singleflight<Loaded | null>();
+  private readonly rejections = new Singleflight<Loaded | null>();
+  private readonly refreshes = new Singleflight<Loaded | null>();
 
   constructor(private readonly deps: TokenCacheDeps) {}
 
@@ -48,7 +49,7 @@ export class TokenCache {
   current(connectionId: string): Promise<Loaded | null> {
     const hit = this.entries.get(connectionId);
     if (hit && this.deps.now() < hit.usableUntilMs) return Promise.resolve({ ...hit, refreshed: false });
-    return shared(this.loads, connectionId, () => this.load(connectionId));
+    return this.loads.run(connectionId, () => this.load(connectionId));
   }
 
   /**
@@ -60,7 +61,7 @@ export class TokenCache {
     if (hit && hit.accessToken !== rejectedToken && this.deps.now() < hit.usableUntilMs) {
       return Promise.resolve({ ...hit, refreshed: false });
     }
-    return shared(this.rejections, connectionId, async () => {
+    return this.rejections.run(connectionId, async () => {
       this.evict(connectionId);
       const doc = await this.deps.read(connectionId);
       if (doc?.status === 'active' && this.deps.accessTokenOf(doc) === rejectedToken) return this.refresh(doc);
@@ -79,7 +80,7 @@ export class TokenCache {
   }
 
   private refresh(doc: ConnectionDoc): Promise<Loaded | null> {
-    return shared(this.refreshes, doc._id, async () => {
+    return this.refreshes.run(doc._id, async () => {
       this.evict(doc._id);
       const refreshed = await this.deps.refresh(doc);
       return this.keep(refreshed.doc && { ...refreshed.doc, status: storedStatus(refreshed.status) }, true);
@@ -104,15 +105,6 @@ export class TokenCache {
   private expired(doc: ConnectionDoc): boolean {
     return doc.tokenExpiresAt !== null && doc.tokenExpiresAt.getTime() - EXPIRY_SKEW_MS <= this.deps.now();
   }
-}
-
-/** One promise per key while it runs (a small singleflight that also hands out the in-flight promise). */
-function shared<T>(inFlight: Map<string, Promise<T>>, key: string, work: () => Promise<T>): Promise<T> {
-  const existing = inFlight.get(key);
-  if (existing) return existing;
-  const started = work().finally(() => inFlight.delete(key));
-  inFlight.set(key, started);
-  return started;
 }
 
 /** A workflow that is no longer a live connection (never authorized, or ended) counts as deleted. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Singleflight } from '../../api/Singleflight.js';
+import { Singleflight } from '../../lib/Singleflight.js';
 
 describe('Singleflight', () => {
   it('gives simultaneous callers of one key the one call in flight, and other keys their own', async () => {
