@@ -7,6 +7,11 @@
 export class Singleflight<T> {
   private readonly inFlight = new Map<string, Promise<T>>();
 
+  /** The call in flight for `key`, if any (to join it without doing the work that would precede `run`). */
+  joining(key: string): Promise<T> | undefined {
+    return this.inFlight.get(key);
+  }
+
   run(key: string, work: () => Promise<T>): Promise<T> {
     const existing = this.inFlight.get(key);
     if (existing) return existing;

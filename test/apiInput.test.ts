@@ -182,6 +182,16 @@ describe('API tokens, scopes and accounts', () => {
       expect(await store.connections.findOne({ _id: id })).toEqual(before);
       expect(await store.oauthRequests.countDocuments({ connectionId: id })).toBe(1);
       expect((await owner.getConnection(id)).status).toBe(200);
+
+      // While the owner's refresh is in flight, a stranger's refresh (which may join it) is still 404.
+      let ownerDone = false;
+      const ownerRefresh = owner.request('POST', `/api/connections/${id}/refresh`).finally(() => (ownerDone = true));
+      const strangerStatuses: number[] = [];
+      while (!ownerDone)
+        strangerStatuses.push((await stranger.request('POST', `/api/connections/${id}/refresh`)).status);
+      expect((await ownerRefresh).status).toBe(200);
+      expect(strangerStatuses.length).toBeGreaterThan(0);
+      expect(new Set(strangerStatuses)).toEqual(new Set([404]));
     } finally {
       await browser?.close();
     }

@@ -55,6 +55,18 @@ export function connectionAccess(ctx: ApiContext) {
     });
   };
 
+  /**
+   * POST .../refresh: a request that arrives while a refresh of the connection is in flight joins it
+   * without reading the connection first (the refresh's own read, made after it, checks the owner).
+   */
+  const refreshOwned = async (accountId: string, id: string): Promise<Refreshed> => {
+    const inFlight = refreshes.joining(id);
+    if (!inFlight) return refreshNow(await findOwned(accountId, id));
+    const refreshed = await inFlight;
+    owned(refreshed.doc, accountId);
+    return refreshed;
+  };
+
   /** The credentials must be this connection's own (same id, same tokens when given). */
   const checkCredentials = (
     doc: ConnectionDoc,
@@ -77,5 +89,5 @@ export function connectionAccess(ctx: ApiContext) {
     message: 'connection saved',
   });
 
-  return { findOwned, owned, refreshNow, checkCredentials, rename, saved };
+  return { findOwned, owned, refreshNow, refreshOwned, checkCredentials, rename, saved };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { listConnections } from '../../lib/store/connections.js';
 import { readCredentials } from '../../lib/store/readCredentials.js';
 import type { ApiContext } from '../ApiContext.js';
+import type { ConnectionDoc } from '../../lib/store/documents.js';
 import { assertRedirectAllowed } from '../account/assertRedirectAllowed.js';
 import { callerOf, hasScope, requireScope } from '../auth/authenticate.js';
 import { HttpError } from '../errors/HttpError.js';
@@ -35,7 +36,19 @@ import { openConnectPage } from '../connect/openConnectPage.js';
 
 /** Connections of the calling account: list, read, save (adopt the flow's connection) and replace. */
 export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) => {
-  const { findOwned, owned, refreshNow, checkCredentials, rename, saved } = connectionAccess(ctx);
+  const { findOwned, owned, refreshNow, refreshOwned, checkCredentials, rename, saved } = connectionAccess(ctx);
+  // Requests answered from one read or one refresh share one document object: its answer (view,
+  // decrypted tokens, response schema, JSON) is built once for all of them.
+  const answers = new WeakMap<ConnectionDoc, string>();
+  const answerWithCredentials = (doc: ConnectionDoc): string => {
+    let body = answers.get(doc);
+    if (body === undefined) {
+      const answer = { ...connectionView(doc), credentials: { ...readCredentials(ctx.keyRing, doc) } };
+      body = JSON.stringify(z.encode(ConnectionWithCredentials, answer));
+      answers.set(doc, body);
+    }
+    return body;
+  };
 
   const errors = errorResponses({
     400: 'bad input',
@@ -109,11 +122,10 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
         response: { 200: ConnectionWithCredentials, ...errors, ...errorResponses({ 409: 'needs_reauth' }) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const caller = callerOf(request);
-      const doc = await findOwned(caller.accountId, request.params.id);
-      const refreshed = await refreshNow(doc);
-      proxyTokens(ctx).evict(doc._id);
+      const refreshed = await refreshOwned(caller.accountId, request.params.id);
+      proxyTokens(ctx).evict(request.params.id);
       if (refreshed.status === 'needs_reauth') {
         throw new HttpError(
           409,
@@ -122,7 +134,8 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
         );
       }
       const fresh = owned(refreshed.doc, caller.accountId);
-      return { ...connectionView(fresh), credentials: { ...readCredentials(ctx.keyRing, fresh) } };
+      // Already encoded with the route's response schema: a JSON string is sent as is.
+      return reply.type('application/json; charset=utf-8').send(answerWithCredentials(fresh) as never);
     },
   );
 

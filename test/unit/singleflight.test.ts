@@ -35,4 +35,21 @@ describe('Singleflight', () => {
     expect(await flights.run('k', async () => ++n)).toBe(2);
     expect(await flights.run('k', async () => ++n)).toBe(3);
   });
+
+  it('lets a caller join the call in flight for a key, and tells it when there is none', async () => {
+    const flights = new Singleflight<string>();
+    expect(flights.joining('k')).toBeUndefined();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = flights.run('k', async () => {
+      await gate;
+      return 'refreshed';
+    });
+    const joined = flights.joining('k');
+    expect(flights.joining('other')).toBeUndefined();
+    release();
+    expect(await joined).toBe('refreshed');
+    expect(await first).toBe('refreshed');
+    expect(flights.joining('k')).toBeUndefined();
+  });
 });
