@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatReport } from '../bench/harness/report.js';
-import { runBench, type BenchResults } from '../bench/harness/runBench.js';
+import { DEFAULT_PARTS, runBench, type BenchResults } from '../bench/harness/runBench.js';
 import { SMOKE } from '../bench/harness/sizes.js';
 
 /**
@@ -26,6 +26,7 @@ describe('bench smoke (tiny sizes on the suite servers)', () => {
     try {
       results = await runBench({
         sizes: SMOKE,
+        parts: [...DEFAULT_PARTS, 'capacity'],
         dataDir,
         servers: { temporalAddress: stack.temporalAddress, mongoUri: stack.mongoUri },
         taskQueue: `bench-smoke-${suffix}`,
@@ -38,7 +39,7 @@ describe('bench smoke (tiny sizes on the suite servers)', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 150_000);
+  }, 210_000);
 
   it('drives every contender through every flow at every concurrency, the real code exchange included', () => {
     const levels = results.flows!.levels;
@@ -112,10 +113,27 @@ describe('bench smoke (tiny sizes on the suite servers)', () => {
     }
   });
 
+  it('steps the capacity mode through its rates with each worker count, refreshing every connection of each step', () => {
+    const { runs } = results.capacity!;
+    expect(runs.map((r) => r.workers)).toEqual(SMOKE.capacity.workers);
+    for (const run of runs) {
+      expect(run.steps[0]!.plannedPerSecond).toBe(SMOKE.capacity.rates[0]);
+      for (const step of run.steps) {
+        expect(step.connections).toBe(Math.round(step.plannedPerSecond * SMOKE.capacity.windowSeconds));
+        expect({ refreshed: step.phase.refreshed, notRefreshed: step.phase.notRefreshed }).toEqual({
+          refreshed: step.connections,
+          notRefreshed: 0,
+        });
+      }
+      expect(run.connectionsByLifetime.map((c) => c.lifetime)).toEqual(['10 minutes', '1 hour', '24 hours']);
+    }
+    expect(runs[1]!.steps[0]!.phase.rssMiB['worker 2']?.peakMiB).toBeGreaterThan(0);
+  });
+
   it('reports every part and every target', () => {
     expect(results.failures).toEqual([]);
     const report = formatReport(results);
-    for (const part of ['Part 1', 'Part 2', 'Part 3', 'Part 4', 'Targets']) expect(report).toContain(part);
+    for (const part of ['Part 1', 'Part 2', 'Part 3', 'Part 4', 'Capacity', 'Targets']) expect(report).toContain(part);
     expect(results.targets.map((t) => t.target)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/whole-flow p99/),

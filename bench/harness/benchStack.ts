@@ -63,6 +63,8 @@ export interface BenchStack {
   /** processes whose memory the bench reads (Temporal and FerretDB only when the bench started them) */
   pids: {
     worker: number;
+    /** workers beside the first, when restartWorker started more than one */
+    otherWorkers?: number[];
     api: number;
     temporal?: number;
     ferretdb?: number;
@@ -72,8 +74,8 @@ export interface BenchStack {
   };
   /** what the API and worker run with, secrets left out */
   publicEnv: Record<string, string>;
-  /** a fresh connectflow worker in place of the running one (pids.worker follows) */
-  restartWorker(): Promise<void>;
+  /** `count` fresh connectflow workers (default 1) in place of the running ones (pids.worker follows the first) */
+  restartWorker(count?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -321,7 +323,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       connectflow,
     ];
 
-    const pids = {
+    const pids: BenchStack['pids'] = {
       worker: stack.worker.pid,
       api: stack.api.pid,
       ...(options.servers ? {} : serverPids(dataDir)),
@@ -334,18 +336,23 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
         ([k]) => !k.includes('KEYS') && !k.includes('SECRET') && k !== 'NODE_OPTIONS' && !k.startsWith('BENCH_'),
       ),
     );
-    let worker = stack.worker;
+    let workers = [stack.worker];
     let restarts = 0;
-    const restartWorker = async () => {
-      await worker.stop();
-      worker = stack.startWorker(`worker-${++restarts}`);
-      pids.worker = worker.pid;
-      await Promise.race([
-        waitForPoller(stack.temporalAddress, stack.temporalNamespace, config.TEMPORAL_TASK_QUEUE, `${worker.pid}@`),
-        worker.exited.then((code) => {
-          throw new Error(`the restarted worker exited (code ${code}); see ${dataDir}/logs`);
-        }),
-      ]);
+    const restartWorker = async (count = 1) => {
+      for (const w of workers) await w.stop();
+      workers = Array.from({ length: count }, () => stack.startWorker(`worker-${++restarts}`));
+      pids.worker = workers[0]!.pid;
+      pids.otherWorkers = workers.slice(1).map((w) => w.pid);
+      await Promise.all(
+        workers.map((worker) =>
+          Promise.race([
+            waitForPoller(stack.temporalAddress, stack.temporalNamespace, config.TEMPORAL_TASK_QUEUE, `${worker.pid}@`),
+            worker.exited.then((code) => {
+              throw new Error(`the restarted worker exited (code ${code}); see ${dataDir}/logs`);
+            }),
+          ]),
+        ),
+      );
     };
     return {
       stack,

@@ -2,6 +2,8 @@ import type { ContenderName } from './benchStack.js';
 import { flowLevel, type FlowLevelResult } from '../parts/flows.js';
 import type { BenchResults } from './runBench.js';
 import { ratio } from './stats.js';
+import type { CapacityPartResult } from '../parts/capacity.js';
+import { costCurveMarkdown } from './costCurve.js';
 
 type Cell = string | number | undefined;
 
@@ -348,6 +350,8 @@ export function formatReport(results: BenchResults): string {
     out.push(`  ${proxy.setup}`);
   }
 
+  if (results.capacity) out.push('', ...capacityReport(results.capacity));
+
   if (results.targets.length) {
     out.push('', 'Targets');
     out.push(
@@ -360,4 +364,49 @@ export function formatReport(results: BenchResults): string {
   for (const f of results.failures) out.push('', `${f.part} FAILED: ${f.error}`);
   out.push('', `wall time ${results.wallSeconds} s`);
   return out.join('\n');
+}
+
+function capacityReport(capacity: CapacityPartResult): string[] {
+  const out = [
+    `Capacity: the highest planned refresh rate that holds (lag p99 <= 5 s, >= 95% achieved) over ${capacity.windowSeconds} s windows`,
+    table(
+      [
+        [
+          'workers',
+          'planned /s',
+          'connections',
+          'achieved /s',
+          'lag p99 s',
+          'held',
+          'server CPU ms/refresh',
+          'server RSS MiB/1,000',
+        ],
+      ],
+      capacity.runs.flatMap((run) =>
+        run.steps.map((s) => [
+          run.workers,
+          s.plannedPerSecond,
+          s.connections,
+          s.achievedPerSecond,
+          s.lagP99Seconds,
+          s.held ? 'yes' : 'no',
+          s.serverCpuMsPerRefresh,
+          s.serverRssMiBPer1000,
+        ]),
+      ),
+    ),
+  ];
+  for (const run of capacity.runs) {
+    out.push(
+      `  ${run.workers} worker(s): ${run.capacityPerSecond} refreshes/s sustained; connections held at that rate (the product's default margin): ` +
+        run.connectionsByLifetime
+          .map(
+            (c) =>
+              `${c.lifetime} tokens ${c.connections.toLocaleString('en-US')} (a refresh every ${c.refreshEverySeconds} s)`,
+          )
+          .join(', '),
+    );
+  }
+  out.push('  cost curve:', costCurveMarkdown(capacity), `  ${capacity.method}`);
+  return out;
 }

@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { costCurveSvg } from './costCurve.js';
 import { formatReport } from './report.js';
 import { runBench, type BenchPart } from './runBench.js';
-import { FULL, QUICK } from './sizes.js';
+import { FULL, QUICK, scaleForCapacity, type BenchSizes } from './sizes.js';
 
 /**
  * `npm run bench [-- --quick] [--parts flows,coalescing,proxy,scale] [--scale-phases 1000,10000] [--cpu-prof] [--keep-data]`
+ * `npm run bench -- --capacity [--window-seconds 180] [--rates 10,20,40,80] [--workers 1,2]`: the sustained refresh capacity
  *
  * Starts its own Temporal dev server, FerretDB, demo providers, connectflow (API + worker) and the
  * two other contenders on free ports in a throw-away data dir; prints one table per part and writes
@@ -21,11 +23,22 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     'keep-data': { type: 'boolean', default: false },
     'scale-phases': { type: 'string' },
+    capacity: { type: 'boolean', default: false },
+    'window-seconds': { type: 'string' },
+    rates: { type: 'string' },
+    workers: { type: 'string' },
   },
 });
-const parts = values.parts?.split(',').map((p) => p.trim()) as BenchPart[] | undefined;
+const parts = values.capacity
+  ? (['capacity'] as BenchPart[])
+  : (values.parts?.split(',').map((p) => p.trim()) as BenchPart[] | undefined);
 for (const p of parts ?? [])
-  if (!['flows', 'coalescing', 'proxy', 'scale'].includes(p)) throw new Error(`unknown part "${p}"`);
+  if (!['flows', 'coalescing', 'proxy', 'scale', 'capacity'].includes(p)) throw new Error(`unknown part "${p}"`);
+const positive = (flag: string, list: string) => {
+  const numbers = list.split(',').map((n) => Number(n.trim()));
+  if (numbers.some((n) => !(n > 0))) throw new Error(`--${flag} wants positive numbers, got "${list}"`);
+  return numbers;
+};
 
 const dataDir = mkdtempSync(join(tmpdir(), 'connectflow-bench-'));
 let results;
@@ -34,7 +47,18 @@ try {
   const phases = values['scale-phases']?.split(',').map((n) => Number(n.trim()));
   if (phases?.some((n) => !Number.isInteger(n) || n < 1))
     throw new Error(`--scale-phases wants whole numbers, got "${values['scale-phases']}"`);
-  const sizes = phases ? { ...base, scale: { ...base.scale, phases } } : base;
+  let sizes: BenchSizes = phases ? { ...base, scale: { ...base.scale, phases } } : base;
+  if (parts?.includes('capacity')) {
+    const capacity = {
+      windowSeconds: values['window-seconds']
+        ? positive('window-seconds', values['window-seconds'])[0]!
+        : sizes.capacity.windowSeconds,
+      rates: values.rates ? positive('rates', values.rates) : sizes.capacity.rates,
+      workers: values.workers ? positive('workers', values.workers) : sizes.capacity.workers,
+    };
+    sizes = { ...sizes, capacity };
+    sizes = { ...sizes, scale: scaleForCapacity(sizes) };
+  }
   results = await runBench({ sizes, dataDir, parts, cpuProf: values['cpu-prof'] });
 } finally {
   if (values['keep-data'] || values['cpu-prof']) console.error(`[bench] data, logs and profiles kept in ${dataDir}`);
@@ -49,6 +73,9 @@ const variant = [
   values.quick ? 'quick' : '',
   parts ? parts.join('+') : '',
   values['scale-phases'] ? `scale-${values['scale-phases'].replaceAll(',', '+')}` : '',
+  values['window-seconds'] ? `window-${values['window-seconds']}` : '',
+  values.rates ? `rates-${values.rates.replaceAll(',', '+')}` : '',
+  values.workers ? `workers-${values.workers.replaceAll(',', '+')}` : '',
 ]
   .filter(Boolean)
   .map((v) => `-${v}`)
@@ -56,4 +83,13 @@ const variant = [
 const file = join(resultsDir, `${results.startedAt.slice(0, 10)}${variant}.json`);
 writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
 console.log(`raw figures: ${file}`);
+if (results.capacity) {
+  // A full-length run's cost curve is the documented one; a shorter validation run's stays beside its figures.
+  const documented = !values.quick && results.capacity.windowSeconds >= 180;
+  const svg = documented
+    ? fileURLToPath(new URL('../../docs/cost-curve.svg', import.meta.url))
+    : file.replace(/\.json$/, '-cost-curve.svg');
+  writeFileSync(svg, costCurveSvg(results.capacity));
+  console.log(`cost curve: ${svg}`);
+}
 process.exit(results.failures.length ? 1 : 0);

@@ -1,14 +1,25 @@
 import { cpus, totalmem } from 'node:os';
-import { COALESCE_TYPE, FLOW_TYPE, PROXY_TYPE, SCALE_TYPE, startBenchStack, type ContenderName } from './benchStack.js';
+import {
+  COALESCE_TYPE,
+  FLOW_TYPE,
+  PROXY_TYPE,
+  SCALE_TYPE,
+  startBenchStack,
+  type BenchStackOptions,
+  type ContenderName,
+} from './benchStack.js';
 import { runCoalescingPart, type CoalescingResult } from '../parts/coalescing.js';
 import { runFlowsPart, type FlowsPartResult } from '../parts/flows.js';
 import { runProxyPart, type ProxyPartResult } from '../parts/proxy.js';
 import { retireConnections, runScalePart, type ScalePartResult } from '../parts/scale.js';
+import { CAPACITY_LIMITS, runCapacityPart, type CapacityPartResult } from '../parts/capacity.js';
 import { checkTargets, type TargetCheck } from '../targets.js';
 import type { BenchSizes } from './sizes.js';
 import { round } from './stats.js';
 
-export type BenchPart = 'flows' | 'coalescing' | 'proxy' | 'scale';
+export type BenchPart = 'flows' | 'coalescing' | 'proxy' | 'scale' | 'capacity';
+/** the parts a run without --parts runs (capacity is a mode of its own: --capacity) */
+export const DEFAULT_PARTS: BenchPart[] = ['flows', 'coalescing', 'proxy', 'scale'];
 
 export interface RunBenchOptions {
   sizes: BenchSizes;
@@ -19,6 +30,8 @@ export interface RunBenchOptions {
   taskQueue?: string;
   database?: string;
   cpuProf?: boolean;
+  /** any other option of the bench stack, passed through as given (e.g. which engine it runs on) */
+  stackOptions?: Partial<Omit<BenchStackOptions, 'dataDir' | 'sizes' | 'log'>>;
   /** at the end, end every workflow the bench started and drop its databases (for reused servers) */
   cleanUp?: boolean;
   log?: (line: string) => void;
@@ -35,6 +48,7 @@ export interface BenchResults {
   coalescing?: CoalescingResult;
   proxy?: ProxyPartResult;
   scale?: ScalePartResult;
+  capacity?: CapacityPartResult;
   targets: TargetCheck[];
   /** parts that threw (the others' figures are kept) */
   failures: Array<{ part: BenchPart; error: string }>;
@@ -44,10 +58,11 @@ export interface BenchResults {
 /** Starts the bench stack, runs the parts, stops everything; returns the raw figures. */
 export async function runBench(options: RunBenchOptions): Promise<BenchResults> {
   const log = options.log ?? ((line: string) => console.error(`[bench] ${line}`));
-  const parts = new Set(options.parts ?? ['flows', 'coalescing', 'proxy', 'scale']);
+  const parts = new Set(options.parts ?? DEFAULT_PARTS);
   const { sizes } = options;
   const started = Date.now();
   const bench = await startBenchStack({
+    ...options.stackOptions,
     dataDir: options.dataDir,
     sizes,
     servers: options.servers,
@@ -121,6 +136,11 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
       // A fresh worker, so that its memory is the scale phases' and not what parts 1 and 2 left behind.
       await bench.restartWorker();
       results.scale = await runScalePart(bench, sizes.scale, log);
+    });
+    await attempt('capacity', async () => {
+      results.capacity = await runCapacityPart(bench, sizes.scale, { ...sizes.capacity, ...CAPACITY_LIMITS }, log);
+      for (const run of results.capacity.runs)
+        log(`capacity: ${run.capacityPerSecond} refreshes/s sustained with ${run.workers} worker(s)`);
     });
   } finally {
     if (options.cleanUp) {

@@ -25,6 +25,15 @@ export interface BenchSizes {
     /** simultaneous proxied calls on a connection whose token is expired */
     expiredBurst: number;
   };
+  /** the capacity mode (`--capacity`): steps of the scale part's phase at rising refresh rates */
+  capacity: {
+    /** each step's planned refreshes are spread over this window */
+    windowSeconds: number;
+    /** planned refreshes per second, stepped up */
+    rates: number[];
+    /** numbers of worker processes, one search each */
+    workers: number[];
+  };
   scale: {
     /** active connections in each phase (a phase retires the previous one's and creates its own) */
     phases: number[];
@@ -62,6 +71,7 @@ export const FULL: BenchSizes = {
     targetConcurrency: 20,
   },
   coalescing: { requests: 1000, roundTrips: 30 },
+  capacity: { windowSeconds: 180, rates: [10, 20, 40, 80], workers: [1, 2] },
   proxy: { sequential: 2000, concurrent: 10_000, concurrency: 50, expiredBurst: 200 },
   scale: {
     phases: [1_000, 10_000],
@@ -80,6 +90,7 @@ export const QUICK: BenchSizes = {
   name: 'quick',
   flows: { concurrency: [1, 5], flowsPerLevel: () => 20, warmup: 3, targetConcurrency: 5 },
   coalescing: { requests: 50, roundTrips: 10 },
+  capacity: { windowSeconds: 30, rates: [5, 10], workers: [1, 2] },
   proxy: { sequential: 300, concurrent: 2000, concurrency: 50, expiredBurst: 200 },
   scale: {
     phases: [5, 50],
@@ -98,6 +109,8 @@ export const SMOKE: BenchSizes = {
   name: 'smoke',
   flows: { concurrency: [1, 2], flowsPerLevel: () => 3, warmup: 1, targetConcurrency: 2 },
   coalescing: { requests: 20, roundTrips: 3 },
+  // the window fits the smoke's refresh cycle (6 s) less twice the drain
+  capacity: { windowSeconds: 2, rates: [1, 2], workers: [1, 2] },
   proxy: { sequential: 10, concurrent: 40, concurrency: 5, expiredBurst: 20 },
   scale: {
     phases: [3, 6],
@@ -110,3 +123,16 @@ export const SMOKE: BenchSizes = {
     leadSeconds: 1,
   },
 };
+
+/**
+ * The scale sizes a capacity window needs: every connection refreshes once inside the window, its next
+ * refresh (a cycle later) after the results are read. Tokens live 4/3 of window + drains, and the
+ * margin is a quarter of that (the plan's lead for short tokens), so a cycle is 3/4 of the lifetime.
+ */
+export function scaleForCapacity(sizes: BenchSizes): BenchSizes['scale'] {
+  const { scale } = sizes;
+  const needed = sizes.capacity.windowSeconds + 2 * scale.drainSeconds;
+  if (scale.accessTokenTtlSeconds - scale.marginSeconds >= needed) return scale;
+  const ttl = Math.ceil((needed * 4) / 3);
+  return { ...scale, accessTokenTtlSeconds: ttl, marginSeconds: Math.floor(ttl / 4) };
+}

@@ -103,7 +103,8 @@ export async function runScalePart(
   };
 }
 
-async function runPhase(
+/** One phase: n connections whose planned refreshes are spread evenly over the window. */
+export async function runPhase(
   bench: BenchStack,
   sizes: BenchSizes['scale'],
   n: number,
@@ -121,6 +122,7 @@ async function runPhase(
 
   const sampler = new RssSampler({
     worker: bench.pids.worker,
+    ...otherWorkers(bench),
     api: bench.pids.api,
     temporal: bench.pids.temporal,
     ferretdb: bench.pids.ferretdb,
@@ -177,6 +179,7 @@ async function runPhase(
   await sleepUntil(windowStart);
   const windowSampler = new RssSampler({
     worker: bench.pids.worker,
+    ...otherWorkers(bench),
     temporal: bench.pids.temporal,
     ferretdb: bench.pids.ferretdb,
     api: bench.pids.api,
@@ -278,6 +281,11 @@ async function runPhase(
       `worker RSS peak ${result.rssMiB.worker?.peakMiB} MiB`,
   );
   return result;
+}
+
+/** Workers beside the first, as `worker 2`, `worker 3`... */
+function otherWorkers(bench: BenchStack): Record<string, number> {
+  return Object.fromEntries((bench.pids.otherWorkers ?? []).map((pid, i) => [`worker ${i + 2}`, pid]));
 }
 
 /**
