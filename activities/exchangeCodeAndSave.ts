@@ -144,15 +144,18 @@ async function requestTokens(
 
   const params = new URLSearchParams({ code: callback.code, state: callback.state });
   if (callback.iss) params.set('iss', callback.iss);
+  // A code the client obtained itself comes without the redirect's iss: there is no redirect to check.
+  const clientGrant = request.clientGrant;
+  const responseAs = clientGrant ? { ...as, authorization_response_iss_parameter_supported: false } : as;
   let validated: URLSearchParams;
   try {
-    validated = oauth.validateAuthResponse(as, client, params, oauth.skipStateCheck);
+    validated = oauth.validateAuthResponse(responseAs, client, params, oauth.skipStateCheck);
   } catch (err) {
     return fail({ error: 'invalid_authorization_response', error_description: (err as Error).message });
   }
   // A provider that refuses PKCE was sent no challenge, so it must get no verifier either.
-  const verifier =
-    entry.pkce === 'refused' ? oauth.nopkce : ctx.keyRing.decrypt(request.codeVerifier, request._id).toString('utf8');
+  const pkce = clientGrant ? clientGrant.pkce : entry.pkce !== 'refused';
+  const verifier = pkce ? ctx.keyRing.decrypt(request.codeVerifier, request._id).toString('utf8') : oauth.nopkce;
 
   let response: Response;
   try {
@@ -161,7 +164,7 @@ async function requestTokens(
       client,
       clientAuth,
       validated,
-      ctx.redirectUri,
+      clientGrant?.redirectUri ?? ctx.redirectUri,
       verifier,
       tokenRequestOptions(providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
     );

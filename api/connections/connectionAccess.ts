@@ -5,6 +5,7 @@ import { findConnection, renameConnection } from '../../lib/store/connections.js
 import { refreshUpdate, type WorkflowStatus } from '../../workflows/connectionMessages.js';
 import { withinCoalescingWindow } from '../../workflows/refreshCoalescing.js';
 import type { ApiContext } from '../ApiContext.js';
+import type { Caller } from '../auth/authenticate.js';
 import { HttpError, notFound } from '../errors/HttpError.js';
 import { Singleflight } from '../../lib/Singleflight.js';
 import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
@@ -15,6 +16,15 @@ export const importNotSupported = () =>
     'credentials_not_from_flow',
     'credentials must be the ones POST /api/oauth2/credentials returned (with their connection_id); importing tokens obtained elsewhere is not supported yet',
   );
+
+/** Who looks at a connection: an account, and the end user a user-bound token acts for. */
+export type Viewer = Pick<Caller, 'accountId' | 'userId'>;
+
+/** An account's tokens see its connections; a user-bound token only its own user's (shared ones through integrations). */
+export function visibleTo(doc: Pick<ConnectionDoc, 'accountId' | 'ownerId'>, caller: Viewer): boolean {
+  if (doc.accountId !== caller.accountId) return false;
+  return caller.userId === null || doc.ownerId === caller.userId;
+}
 
 /** A refresh's outcome and the document read after it. */
 interface Refreshed {
@@ -29,13 +39,13 @@ export function connectionAccess(ctx: ApiContext) {
   const reads = new Singleflight<ConnectionDoc | null>();
   const refreshes = new Singleflight<Refreshed>();
 
-  const findOwned = async (accountId: string, id: string): Promise<ConnectionDoc> => {
+  const findOwned = async (caller: Viewer, id: string): Promise<ConnectionDoc> => {
     // By _id alone (the store's fast path); the owner and status are checked here.
     const doc = await reads.run(id, () => findConnection(ctx.store, id));
-    return owned(doc, accountId);
+    return owned(doc, caller);
   };
-  const owned = (doc: ConnectionDoc | null, accountId: string): ConnectionDoc => {
-    if (!doc || doc.accountId !== accountId || doc.status === 'deleted') throw notFound('connection');
+  const owned = (doc: ConnectionDoc | null, caller: Viewer): ConnectionDoc => {
+    if (!doc || !visibleTo(doc, caller) || doc.status === 'deleted') throw notFound('connection');
     return doc;
   };
   const timing = refreshTiming(ctx.config);

@@ -7,6 +7,11 @@ export const ConnectionIdParams = z.object({ id: z.string().min(1).max(128) });
 export const ListConnectionsQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   page_size: z.coerce.number().int().min(1).max(200).default(50),
+  end_user_id: z
+    .string()
+    .regex(/^[A-Za-z0-9_.@:+-]{1,200}$/)
+    .optional()
+    .describe("only this end user's connections"),
 });
 
 export const GetConnectionQuery = z.object({
@@ -58,6 +63,8 @@ export const ConnectionView = z.looseObject({
   apiBaseUri: z.string().nullable(),
   connectionConfig: z.record(z.string(), z.string()),
   providerData: z.record(z.string(), z.unknown()),
+  ownerId: z.string().nullable().describe("the end user it belongs to; null: the account's own"),
+  integrationId: z.string().nullable().describe('the integration it was made through'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
