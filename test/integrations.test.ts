@@ -328,6 +328,45 @@ describe('a shared integration', () => {
   });
 });
 
+describe('end users on the Rivery flow', () => {
+  it("an account token names the end user (end_user); a user-bound token's requests and connections are its user's", async () => {
+    const owner = await adminOfNewAccount();
+    const put = await owner.request('PUT', `/api/oauth_apps/${TYPE}`, {
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+    });
+    expect(put.status).toBe(200);
+    const connect = async (client: { request: RiveryClient['request'] }, body: Record<string, unknown> = {}) => {
+      const created = await client.request('POST', '/api/oauth2', {
+        datasource_id: TYPE,
+        validity_duration: 600,
+        ...body,
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(200);
+      const landing = await fetch(await authorizeByRedirects(created.body.auth_uri, callback), {
+        headers: { accept: 'application/json' },
+      });
+      const outcome = (await landing.json()) as { connection_id: string };
+      return { pullId: created.body.pull_id as string, id: outcome.connection_id };
+    };
+    const frank = await connect(owner, { end_user: { id: 'frank', email: 'frank@example.com' } });
+    const listed = await owner.request('GET', '/api/connections?end_user_id=frank');
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ _id: frank.id, ownerId: 'frank', integrationId: null }),
+    ]);
+
+    const gina = await endUser(owner, 'gina');
+    const ginas = await connect(gina);
+    expect((await gina.request('GET', `/api/connections/${ginas.id}`)).body).toMatchObject({ ownerId: 'gina' });
+    expect((await gina.request('GET', '/api/connections')).body.items.map((c: { _id: string }) => c._id)).toEqual([
+      ginas.id,
+    ]);
+    expect((await gina.request('POST', '/api/oauth2/credentials', { pull_id: frank.pullId })).status).toBe(404);
+    expect((await gina.request('POST', '/api/oauth2/credentials', { pull_id: ginas.pullId })).status).toBe(200);
+    expect((await gina.request('DELETE', `/api/connections/${frank.id}`)).status).toBe(404);
+  });
+});
+
 describe('integrations and end-user tokens refuse bad input', () => {
   it('checks the type, connection_config, pages, app credentials and scope', async () => {
     const base = { type: TYPE, name: 'x', mode: 'per_user' };
