@@ -25,6 +25,8 @@ import { startConnectionFlow, type NewAuthorization } from './startConnectionFlo
  * redirect_url, and that the provider's server can be resolved for these values (discovery; hosts
  * filled from a value must be public), then starts the flow. Nothing starts on any failure. An alias
  * (e.g. `gspreadsheet`) stays the connection's provider, so Rivery clients read back what they sent.
+ * The connection's end user is the caller's (see ownerOf); `through` makes it an integration's
+ * connection instead, with the integration's app, owner and pages.
  */
 export async function issueAuthorization(
   ctx: ApiContext,
@@ -34,7 +36,11 @@ export async function issueAuthorization(
 ): Promise<NewAuthorization> {
   const caller = callerOf(request);
   const { accountId } = caller;
-  const owner = through ?? { ...ownerOf(caller, body.end_user), integration: null, errorRedirectUrl: null };
+  const owner: Omit<ThroughIntegration, 'integration'> & { integration: IntegrationDoc | null } = through ?? {
+    ...ownerOf(caller, body.end_user),
+    integration: null,
+    errorRedirectUrl: null,
+  };
   const entry = ctx.catalog.get(body.datasource_id);
   if (!entry) {
     throw new HttpError(
@@ -67,7 +73,7 @@ export async function issueAuthorization(
         ...(owner.ownerProfile ? { ownerProfile: owner.ownerProfile } : {}),
         integrationId: owner.integration?.slug ?? null,
         errorRedirectUrl: owner.errorRedirectUrl,
-        ...('clientGrant' in owner && owner.clientGrant ? { clientGrant: owner.clientGrant } : {}),
+        ...(owner.clientGrant ? { clientGrant: owner.clientGrant } : {}),
       },
     );
   } catch (err) {
