@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { newPullId } from '../../lib/store/pullId.js';
-import { authorizationRequestIdOf } from '../../lib/store/pullId.js';
+import { authorizationRequestIdOf, newPullId } from '../../lib/store/pullId.js';
 import type { ConnectionDoc, IntegrationDoc } from '../../lib/store/documents.js';
 import { findConnection } from '../../lib/store/connections.js';
 import {
