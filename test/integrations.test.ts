@@ -295,7 +295,8 @@ describe('a per-user integration with its own OAuth app', () => {
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
     }).toString();
-    const code = (await authorizeByRedirects(authorize.href, redirectUri)).searchParams.get('code');
+    const newCode = async () => (await authorizeByRedirects(authorize.href, redirectUri)).searchParams.get('code');
+    const code = await newCode();
     const created = await dave.connect('own-code', { code, redirect_uri: redirectUri, code_verifier: verifier });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(Object.keys(created.body).sort()).toEqual(SEED_FIELDS);
@@ -306,6 +307,15 @@ describe('a per-user integration with its own OAuth app', () => {
     const reused = await dave.connect('own-code', { code, redirect_uri: redirectUri, code_verifier: verifier });
     expect(reused.status).toBe(422);
     expect(reused.body).toMatchObject({ error: 'invalid_grant' });
+    // A new code for the same end user authorizes the same connection again.
+    const again = await dave.connect('own-code', {
+      code: await newCode(),
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+    });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.body.id).toBe(created.body.id);
+    expect(Date.parse(again.body.lastAuthorizedAt)).toBeGreaterThan(Date.parse(created.body.lastAuthorizedAt));
   });
 });
 
