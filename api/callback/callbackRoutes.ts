@@ -78,7 +78,8 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
 
 /**
  * The outcome (Rivery's field names): to the request's redirect_url (or, failed, its error page)
- * when it has one, else on the page. A flow begun on the connect page always gets its result page, which has a button back.
+ * when it has one, else on the page. A flow begun on the connect page always gets its result page,
+ * which has a button back.
  */
 function finish(reply: FastifyReply, oauthRequest: OAuthRequestDoc, outcome: FlowOutcome, page: Page): FastifyReply {
   const [status, result] = outcome.connected

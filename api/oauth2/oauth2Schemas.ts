@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { END_USER_ID_PATTERN } from '../../lib/store/apiTokens.js';
 
 /** How long an authorization request may wait for its user: 5 minutes to 12 hours (Rivery's bounds). */
 const VALIDITY_MIN_SECONDS = 300;
@@ -22,7 +23,7 @@ export const ConnectionConfigInput = z
 
 /** The end user a connection is for, as the account names it (an account-level token only). */
 export const EndUserInput = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_.@:+-]{1,200}$/, 'end user ids are 1-200 characters of A-Z a-z 0-9 _ . @ : + -'),
+  id: z.string().regex(END_USER_ID_PATTERN, 'end user ids are 1-200 characters of A-Z a-z 0-9 _ . @ : + -'),
   email: z.email().max(320).optional(),
   display_name: z.string().trim().min(1).max(200).optional(),
 });
