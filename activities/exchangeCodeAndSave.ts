@@ -18,6 +18,7 @@ import { tokenClockOf } from '../lib/store/tokenClock.js';
 import { setById } from '../lib/store/setById.js';
 import { findConnection } from '../lib/store/connections.js';
 import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
+import { pointIntegrationConnection } from '../lib/store/integrations.js';
 
 export interface CallbackParameters {
   code: string;
@@ -89,6 +90,7 @@ export async function exchangeCodeAndSave(
   const firstAttempt = request.status === 'pending' || request.status === 'callback_received';
   const saved = firstAttempt ? null : await connections.findOne({ _id: request.connectionId });
   if (saved && saved.authorizationRequestId === request._id) {
+    await pointIntegrationConnection(ctx.store, saved);
     await announceAuthorized(ctx, request);
     await markCompleted(ctx, request._id);
     return summary(ctx, saved);
@@ -123,6 +125,7 @@ export async function exchangeCodeAndSave(
     { authorization_request_id: request._id, scopes: doc.scopes },
   );
   await setById(connections, request.connectionId, { $set: doc, $setOnInsert: firstFields }, { upsert: true });
+  await pointIntegrationConnection(ctx.store, { _id: request.connectionId, ...doc });
   await announceEvent(ctx, authorized);
   if (lifetimeProblem) await recordLifetimeFloored(ctx, { _id: request.connectionId, ...doc }, lifetimeProblem);
   await pauseForTest(ctx, 'save:before-complete', request.connectionId);

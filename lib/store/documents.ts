@@ -197,6 +197,17 @@ export interface IntegrationDoc {
   updatedAt: Date;
 }
 
+/**
+ * Which connection is an end user's (or a shared integration's) current one: `_id` =
+ * integrationConnectionKey(accountId, integration, ownerId), so the integration routes find it by
+ * `_id` (lib/store/README.md, rule 1). A pointer at a connection that is gone counts as none.
+ */
+export interface IntegrationConnectionDoc {
+  _id: string;
+  connectionId: string;
+  createdAt: Date;
+}
+
 export interface AccountDoc {
   _id: string; // accountId
   /** shown to end users on the connect page (the account id when unset) */

@@ -1,5 +1,6 @@
 import type { KeyRing } from '../crypto/keyRing.js';
 import type { ConnectionDoc, IntegrationDoc, IntegrationMode } from './documents.js';
+import { isDuplicateKey } from './isDuplicateKey.js';
 import type { Store } from './openStore.js';
 
 type Integrations = Pick<Store, 'integrations'>;
@@ -88,25 +89,74 @@ export function integrationConnections(
     .toArray();
 }
 
+/** The `_id` of an owner's (null: the account's) pointer at its current connection of an integration. */
+export function integrationConnectionKey(accountId: string, integrationSlug: string, ownerId: string | null): string {
+  return `${accountId}/${integrationSlug}/${ownerId ?? ''}`;
+}
+
+const keyOf = (doc: Pick<ConnectionDoc, 'accountId' | 'integrationId' | 'ownerId'>) =>
+  integrationConnectionKey(doc.accountId, doc.integrationId!, doc.ownerId ?? null);
+
+/**
+ * Makes a connection made through an integration its owner's current one, unless the owner already
+ * has another that still exists (that one stays current). Idempotent; the unique `_id` decides
+ * between two connections saved at once (lib/store/README.md, rule 2).
+ */
+export async function pointIntegrationConnection(
+  store: Pick<Store, 'connections' | 'integrationConnections'>,
+  doc: Pick<ConnectionDoc, '_id' | 'accountId' | 'integrationId' | 'ownerId'>,
+): Promise<void> {
+  if (!doc.integrationId) return;
+  const _id = keyOf(doc);
+  try {
+    await store.integrationConnections.insertOne({ _id, connectionId: doc._id, createdAt: new Date() });
+    return;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+  const pointer = await store.integrationConnections.findOne({ _id });
+  if (!pointer || pointer.connectionId === doc._id) return;
+  const current = await store.connections.findOne({ _id: pointer.connectionId });
+  if (current && current.status !== 'deleted') return;
+  // The pointer names a connection that is gone: this one replaces it (conditional on what was read).
+  await store.integrationConnections.updateOne(
+    { _id, connectionId: pointer.connectionId },
+    { $set: { connectionId: doc._id, createdAt: new Date() } },
+  );
+}
+
+/** After a connection is removed: its pointer goes too (left behind, it would count as none anyway). */
+export async function unpointIntegrationConnection(
+  store: Pick<Store, 'integrationConnections'>,
+  doc: Pick<ConnectionDoc, '_id' | 'accountId' | 'integrationId' | 'ownerId'>,
+): Promise<void> {
+  if (!doc.integrationId) return;
+  await store.integrationConnections.deleteOne({ _id: keyOf(doc), connectionId: doc._id });
+}
+
 /**
  * The connection an owner has through an integration: a per-user integration's one for that end
- * user (null: the account's own), a shared integration's one for the whole account.
+ * user (null: the account's own), a shared integration's one for the whole account. Two reads by
+ * `_id`: the pointer, then the connection.
  */
 export async function currentIntegrationConnection(
-  store: Pick<Store, 'connections'>,
+  store: Pick<Store, 'connections' | 'integrationConnections'>,
   integration: Pick<IntegrationDoc, 'accountId' | 'slug' | 'mode'>,
   ownerId: string | null,
 ): Promise<ConnectionDoc | null> {
   const owner = integration.mode === 'shared' ? null : ownerId;
-  return store.connections.findOne(
-    {
-      accountId: integration.accountId,
-      integrationId: integration.slug,
-      ownerId: owner,
-      status: { $ne: 'deleted' },
-    },
-    { sort: { createdAt: 1, _id: 1 } },
-  );
+  const pointer = await store.integrationConnections.findOne({
+    _id: integrationConnectionKey(integration.accountId, integration.slug, owner),
+  });
+  if (!pointer) return null;
+  const doc = await store.connections.findOne({ _id: pointer.connectionId });
+  const current =
+    doc &&
+    doc.status !== 'deleted' &&
+    doc.accountId === integration.accountId &&
+    doc.integrationId === integration.slug &&
+    (doc.ownerId ?? null) === owner;
+  return current ? doc : null;
 }
 
 /**
