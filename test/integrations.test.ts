@@ -414,6 +414,7 @@ describe('integrations and end-user tokens refuse bad input', () => {
     expect(withAdmin.status).toBe(400);
     const alice = await endUser(admin, 'alice');
     expect((await alice.request('POST', '/api/tokens', { name: 'x', scopes: ['connection:read'] })).status).toBe(403);
+    expect((await alice.request('GET', '/api/events')).status).toBe(403);
     const asBob = await alice.request('POST', '/api/oauth2', {
       datasource_id: TYPE,
       validity_duration: 600,
