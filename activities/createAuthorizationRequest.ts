@@ -8,6 +8,8 @@ import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
 import { newRequestState } from '../lib/store/requestState.js';
+import type { ConnectionDoc } from '../lib/store/documents.js';
+import { findIntegration } from '../lib/store/integrations.js';
 import type { AuthorizationRequestOptions, IssuedAuthorization } from '../workflows/connectionMessages.js';
 
 /** Parameters of the authorization request that the catalog's extra parameters may not replace. */
@@ -30,12 +32,18 @@ export async function createAuthorizationRequest(
   ctx: ActivityContext,
   input: CreateAuthorizationRequestInput,
 ): Promise<IssuedAuthorization> {
-  const connectionConfig = await connectionConfigFor(ctx, input);
-  const oauthApp = await oauthAppFor(ctx, input);
+  const existing = await ctx.store.connections.findOne({ _id: input.connectionId });
+  const connectionConfig = await connectionConfigFor(ctx, input, existing);
+  // A reauthorization keeps the connection's end user and integration.
+  const ownerId = input.ownerId !== undefined ? input.ownerId : (existing?.ownerId ?? null);
+  const integrationId = input.integrationId !== undefined ? input.integrationId : (existing?.integrationId ?? null);
+  const ownerProfile = input.ownerProfile ?? existing?.ownerProfile;
+  const oauthApp = await oauthAppFor(ctx, input, integrationId);
   const { entry, as, client } = await providerForActivity(ctx, input.provider, connectionConfig, oauthApp.ref);
   const id = input.authorizationRequestId;
   const state = newRequestState(id);
-  const codeVerifier = oauth.generateRandomCodeVerifier();
+  // A code the client obtained itself is redeemed with the client's own verifier (if it used PKCE).
+  const codeVerifier = input.clientGrant?.codeVerifier ?? oauth.generateRandomCodeVerifier();
   const scopes = input.scopes ?? oauthApp.scopes ?? entry.defaultScopes;
   const now = new Date();
   const expiresAt = new Date(now.getTime() + input.validitySeconds * 1000);
@@ -54,6 +62,13 @@ export async function createAuthorizationRequest(
       scopes,
       connectionConfig,
       oauthApp: oauthApp.ref,
+      ownerId,
+      ...(ownerProfile ? { ownerProfile } : {}),
+      integrationId,
+      errorRedirectUrl: input.errorRedirectUrl ?? null,
+      ...(input.clientGrant
+        ? { clientGrant: { redirectUri: input.clientGrant.redirectUri, pkce: input.clientGrant.codeVerifier !== null } }
+        : {}),
       expiresAt,
       error: null,
       createdAt: now,
@@ -80,12 +95,21 @@ export async function createAuthorizationRequest(
   return { authUri: authUri.href, expiresAt: expiresAt.toISOString() };
 }
 
-/** The OAuth app this authorization (and the connection it makes) uses from now on: chosen here, once. */
-async function oauthAppFor(ctx: ActivityContext, input: CreateAuthorizationRequestInput): Promise<ChosenOAuthApp> {
+/**
+ * The OAuth app this authorization (and the connection it makes) uses from now on: chosen here, once
+ * (the integration's own, the account's, the service's).
+ */
+async function oauthAppFor(
+  ctx: ActivityContext,
+  input: CreateAuthorizationRequestInput,
+  integrationId: string | null,
+): Promise<ChosenOAuthApp> {
   const entry = ctx.catalog.get(input.provider);
   if (!entry) throw ApplicationFailure.nonRetryable(`unknown provider "${input.provider}"`, 'unknown_provider');
-  const chosen = await chooseOAuthApp(ctx.store, ctx.config, input.accountId, entry);
-  if (!chosen) throw ApplicationFailure.nonRetryable(notConfiguredMessage(entry), 'provider_not_configured');
+  const integration = integrationId ? await findIntegration(ctx.store, input.accountId, integrationId) : null;
+  const chosen = await chooseOAuthApp(ctx.store, ctx.config, input.accountId, entry, integration);
+  if (!chosen)
+    throw ApplicationFailure.nonRetryable(notConfiguredMessage(entry, integrationId), 'provider_not_configured');
   return chosen;
 }
 
@@ -93,12 +117,10 @@ async function oauthAppFor(ctx: ActivityContext, input: CreateAuthorizationReque
 async function connectionConfigFor(
   ctx: ActivityContext,
   input: CreateAuthorizationRequestInput,
+  existing: ConnectionDoc | null,
 ): Promise<ConnectionConfig> {
   const entry = ctx.catalog.get(input.provider);
-  const given =
-    input.connectionConfig ??
-    (await ctx.store.connections.findOne({ _id: input.connectionId }))?.connectionConfig ??
-    {};
+  const given = input.connectionConfig ?? existing?.connectionConfig ?? {};
   if (!entry) return given;
   try {
     return checkConnectionConfig(entry, given);

@@ -4,6 +4,7 @@ import { providerTimeoutMs, requestOptions } from '../lib/providers/resolveAutho
 import type { ConnectionDoc } from '../lib/store/documents.js';
 import { findConnection, removeConnection } from '../lib/store/connections.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
+import { unpointIntegrationConnection } from '../lib/store/integrations.js';
 import { eventId } from '../lib/events/eventId.js';
 import type { ActivityContext } from './activityContext.js';
 import { providerForActivity } from './providerForActivity.js';
@@ -57,6 +58,7 @@ export async function disconnectConnection(
   }
   const deleted = await writeEvent(ctx, doc, 'connection.deleted', [], { revoked });
   await removeConnection(ctx.store, doc._id);
+  await unpointIntegrationConnection(ctx.store, doc);
   await announceEvent(ctx, deleted);
   return { revoked };
 }

@@ -18,6 +18,7 @@ import { tokenClockOf } from '../lib/store/tokenClock.js';
 import { setById } from '../lib/store/setById.js';
 import { findConnection } from '../lib/store/connections.js';
 import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
+import { pointIntegrationConnection } from '../lib/store/integrations.js';
 
 export interface CallbackParameters {
   code: string;
@@ -89,6 +90,7 @@ export async function exchangeCodeAndSave(
   const firstAttempt = request.status === 'pending' || request.status === 'callback_received';
   const saved = firstAttempt ? null : await connections.findOne({ _id: request.connectionId });
   if (saved && saved.authorizationRequestId === request._id) {
+    await pointIntegrationConnection(ctx.store, saved);
     await announceAuthorized(ctx, request);
     await markCompleted(ctx, request._id);
     return summary(ctx, saved);
@@ -123,6 +125,7 @@ export async function exchangeCodeAndSave(
     { authorization_request_id: request._id, scopes: doc.scopes },
   );
   await setById(connections, request.connectionId, { $set: doc, $setOnInsert: firstFields }, { upsert: true });
+  await pointIntegrationConnection(ctx.store, { _id: request.connectionId, ...doc });
   await announceEvent(ctx, authorized);
   if (lifetimeProblem) await recordLifetimeFloored(ctx, { _id: request.connectionId, ...doc }, lifetimeProblem);
   await pauseForTest(ctx, 'save:before-complete', request.connectionId);
@@ -144,15 +147,18 @@ async function requestTokens(
 
   const params = new URLSearchParams({ code: callback.code, state: callback.state });
   if (callback.iss) params.set('iss', callback.iss);
+  // A code the client obtained itself comes without the redirect's iss: there is no redirect to check.
+  const clientGrant = request.clientGrant;
+  const responseAs = clientGrant ? { ...as, authorization_response_iss_parameter_supported: false } : as;
   let validated: URLSearchParams;
   try {
-    validated = oauth.validateAuthResponse(as, client, params, oauth.skipStateCheck);
+    validated = oauth.validateAuthResponse(responseAs, client, params, oauth.skipStateCheck);
   } catch (err) {
     return fail({ error: 'invalid_authorization_response', error_description: (err as Error).message });
   }
   // A provider that refuses PKCE was sent no challenge, so it must get no verifier either.
-  const verifier =
-    entry.pkce === 'refused' ? oauth.nopkce : ctx.keyRing.decrypt(request.codeVerifier, request._id).toString('utf8');
+  const pkce = clientGrant ? clientGrant.pkce : entry.pkce !== 'refused';
+  const verifier = pkce ? ctx.keyRing.decrypt(request.codeVerifier, request._id).toString('utf8') : oauth.nopkce;
 
   let response: Response;
   try {
@@ -161,7 +167,7 @@ async function requestTokens(
       client,
       clientAuth,
       validated,
-      ctx.redirectUri,
+      clientGrant?.redirectUri ?? ctx.redirectUri,
       verifier,
       tokenRequestOptions(providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
     );

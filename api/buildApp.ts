@@ -19,6 +19,9 @@ import { registerApiDocs } from './docs/registerApiDocs.js';
 import { useZodSchemas } from './schema/useZodSchemas.js';
 import { eventsRoutes } from './events/eventsRoutes.js';
 import { webhookRoutes } from './webhook/webhookRoutes.js';
+import { tokensRoutes } from './tokens/tokensRoutes.js';
+import { integrationsRoutes } from './integrations/integrationsRoutes.js';
+import { integrationConnectionRoutes } from './integrations/integrationConnectionRoutes.js';
 
 function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
@@ -70,6 +73,9 @@ export async function buildApp(
       await api.register(oauthAppsRoutes, ctx);
       await api.register(eventsRoutes, ctx);
       await api.register(webhookRoutes, ctx);
+      await api.register(tokensRoutes, ctx);
+      await api.register(integrationsRoutes, ctx);
+      await api.register(integrationConnectionRoutes, ctx);
     },
     { prefix: '/api' },
   );

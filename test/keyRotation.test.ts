@@ -41,6 +41,24 @@ describe('key rotation', () => {
       createdAt: now,
       updatedAt: now,
     });
+    const integrationId = 'acct/drive';
+    await store.integrations.insertOne({
+      _id: integrationId,
+      accountId: 'acct',
+      slug: 'drive',
+      provider: 'demo',
+      name: 'Drive',
+      mode: 'per_user',
+      scopes: null,
+      connectionConfig: {},
+      clientId: 'integration-app',
+      clientSecret: ringA.encrypt(Buffer.from('integration-secret'), integrationId),
+      apiBaseUri: null,
+      successUrl: null,
+      errorUrl: null,
+      createdAt: now,
+      updatedAt: now,
+    });
     for (let i = 0; i < 25; i++) {
       const id = `conn-${i}`;
       await store.connections.insertOne({
@@ -93,12 +111,15 @@ describe('key rotation', () => {
     expect(out).toContain('oauth_requests: 1 scanned, 1 re-encrypted');
     expect(out).toContain('oauth_apps: 1 scanned, 1 re-encrypted');
     expect(out).toContain('connection_oauth_apps: 1 scanned, 1 re-encrypted');
+    expect(out).toContain('integrations: 1 scanned, 1 re-encrypted');
     const appSecrets = [
       (await store.oauthApps.findOne({ _id: appId }))!.clientSecret,
       ((await store.connections.findOne({ _id: 'conn-0' }))!.oauthApp as { clientSecret: string }).clientSecret,
     ];
+    const integrationSecret = (await store.integrations.findOne({ _id: integrationId }))!.clientSecret!;
     const envelopes = [
       ...appSecrets,
+      integrationSecret,
       ...(await store.connections.find({}).toArray()).map((d) => d.credentials),
       ...(await store.oauthRequests.find({}).toArray()).map((d) => d.codeVerifier),
     ];
@@ -115,6 +136,7 @@ describe('key rotation', () => {
     );
 
     for (const secret of appSecrets) expect(ringB.decrypt(secret, appId).toString()).toBe('own-secret');
+    expect(ringB.decrypt(integrationSecret, integrationId).toString()).toBe('integration-secret');
 
     expect(await rotate(b)).toContain('connections: 25 scanned, 0 re-encrypted, 25 already under the newest key');
   });

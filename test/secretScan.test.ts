@@ -66,6 +66,22 @@ describe('no secret anywhere in plaintext', () => {
       client_secret: ownAppSecret,
     });
     expect(ownApp.status).toBe(200);
+    // An integration's own OAuth app, and an end user's API token minted through the API: likewise.
+    const integrationSecret = randomBytes(24).toString('base64url');
+    const integration = await rivery.request('PUT', '/api/integrations/scanned', {
+      type: 'demo',
+      name: 'Scanned',
+      mode: 'per_user',
+      client_id: 'integration-app',
+      client_secret: integrationSecret,
+    });
+    expect(integration.status).toBe(200);
+    const endUserToken = await rivery.request('POST', '/api/tokens', {
+      name: 'end user',
+      scopes: ['connection:read'],
+      user_id: 'scanned-user',
+    });
+    expect(endUserToken.status).toBe(201);
     // The webhook's lanes have run: the connection's (connection.created; refreshed is not asked for) and the pings'.
     const ping = await rivery.request('POST', '/api/webhook/test');
     await waitUntil('the webhook messages', async () =>
@@ -91,6 +107,8 @@ describe('no secret anywhere in plaintext', () => {
       'API token': account.token,
       'client secret': stack.appEnv.CONNECTFLOW_PROVIDER_DEMO_CLIENT_SECRET!,
       "an account's OAuth app secret": ownAppSecret,
+      "an integration's OAuth app secret": integrationSecret,
+      "an end user's API token": endUserToken.body.token,
       'webhook secret': webhook.body.secret,
       'webhook secret key': webhook.body.secret.replace(/^whsec_/, ''),
     };

@@ -28,6 +28,15 @@ export interface AuthorizationRequestOptions {
   connectionName: string | null;
   /** the provider's template values; none (null or absent) on a reauthorization keeps the connection's own */
   connectionConfig?: Record<string, string> | null;
+  /** the end user the connection is for (null: the account's own); absent on a reauthorization keeps the connection's */
+  ownerId?: string | null;
+  ownerProfile?: { email?: string; displayName?: string };
+  /** the integration the connection is made through; absent on a reauthorization keeps the connection's */
+  integrationId?: string | null;
+  /** where a failure is sent (an integration's error page); absent: to redirectUrl */
+  errorRedirectUrl?: string | null;
+  /** the client obtains the code itself: the redirect_uri it used and its PKCE verifier (null: none) */
+  clientGrant?: { redirectUri: string; codeVerifier: string | null };
 }
 
 /** A saved connection's state, carried from run to run. */
@@ -50,6 +59,9 @@ export type ConnectionWorkflowInput = {
   accountId: string;
   provider: string;
   timing: RefreshTiming;
+  /** shown as the IntegrationId and OwnerId search attributes of the run that starts with them (copied on continue-as-new) */
+  integrationId?: string | null;
+  ownerId?: string | null;
 } & (
   { authorize: AuthorizationRequestOptions; saved?: undefined } | { saved: SavedConnectionState; authorize?: undefined }
 );

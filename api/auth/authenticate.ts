@@ -9,6 +9,8 @@ import { Singleflight } from '../../lib/Singleflight.js';
 export interface Caller {
   accountId: string;
   scopes: ApiScope[];
+  /** the end user a user-bound token acts for; null: the account itself */
+  userId: string | null;
 }
 
 declare module 'fastify' {
@@ -49,6 +51,8 @@ export function tokenAuthenticator(store: Store) {
   const byHash = async (request: FastifyRequest, tokenHash: string): Promise<ApiTokenDoc> => {
     const found = await lookups.run(tokenHash, () => lookUp(tokenHash, request));
     if (!found || found.revokedAt) throw new HttpError(401, 'unauthorized', 'unknown or revoked API token');
+    if (found.expiresAt && found.expiresAt.getTime() <= Date.now())
+      throw new HttpError(401, 'token_expired', `this API token expired at ${found.expiresAt.toISOString()}`);
     return found;
   };
   const byToken = async (request: FastifyRequest, given?: string): Promise<ApiTokenDoc> => {
@@ -67,7 +71,7 @@ export function authenticate(store: Store) {
     const found = await tokens.byToken(request);
     if (found.accountId === null)
       throw new HttpError(403, 'forbidden', 'an operator token decodes payloads at /codec only');
-    request.caller = { accountId: found.accountId, scopes: found.scopes };
+    request.caller = { accountId: found.accountId, scopes: found.scopes, userId: found.userId ?? null };
   };
 }
 

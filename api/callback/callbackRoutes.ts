@@ -77,15 +77,20 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
 };
 
 /**
- * The outcome (Rivery's field names): to the request's redirect_url when it has one, else on the
- * page. A flow begun on the connect page always gets its result page, which has a button back.
+ * The outcome (Rivery's field names): to the request's redirect_url (or, failed, its error page)
+ * when it has one, else on the page. A flow begun on the connect page always gets its result page,
+ * which has a button back.
  */
 function finish(reply: FastifyReply, oauthRequest: OAuthRequestDoc, outcome: FlowOutcome, page: Page): FastifyReply {
   const [status, result] = outcome.connected
     ? [200, { connected: true, connection_id: outcome.connectionId, datasource_id: outcome.provider }]
     : [422, { connected: false, error: outcome.error, error_description: outcome.error_description }];
-  if (oauthRequest.redirectUrl && !oauthRequest.viaConnectPage) {
-    return reply.code(302).header('cache-control', 'no-store').redirect(handBackUrl(oauthRequest.redirectUrl, result));
+  // A failure goes to the error page when the request has one (an integration's), else to redirect_url.
+  const target = outcome.connected
+    ? oauthRequest.redirectUrl
+    : (oauthRequest.errorRedirectUrl ?? oauthRequest.redirectUrl);
+  if (target && !oauthRequest.viaConnectPage) {
+    return reply.code(302).header('cache-control', 'no-store').redirect(handBackUrl(target, result));
   }
   return page(status, result);
 }

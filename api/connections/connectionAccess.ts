@@ -5,6 +5,7 @@ import { findConnection, renameConnection } from '../../lib/store/connections.js
 import { refreshUpdate, type WorkflowStatus } from '../../workflows/connectionMessages.js';
 import { withinCoalescingWindow } from '../../workflows/refreshCoalescing.js';
 import type { ApiContext } from '../ApiContext.js';
+import type { Caller } from '../auth/authenticate.js';
 import { HttpError, notFound } from '../errors/HttpError.js';
 import { Singleflight } from '../../lib/Singleflight.js';
 import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
@@ -15,6 +16,15 @@ export const importNotSupported = () =>
     'credentials_not_from_flow',
     'credentials must be the ones POST /api/oauth2/credentials returned (with their connection_id); importing tokens obtained elsewhere is not supported yet',
   );
+
+/** Who looks at a connection: an account, and the end user a user-bound token acts for. */
+export type Viewer = Pick<Caller, 'accountId' | 'userId'>;
+
+/** An account's tokens see its connections; a user-bound token only its own user's (shared ones through integrations). */
+export function visibleTo(doc: Pick<ConnectionDoc, 'accountId' | 'ownerId'>, caller: Viewer): boolean {
+  if (doc.accountId !== caller.accountId) return false;
+  return caller.userId === null || doc.ownerId === caller.userId;
+}
 
 /** A refresh's outcome and the document read after it. */
 interface Refreshed {
@@ -29,13 +39,13 @@ export function connectionAccess(ctx: ApiContext) {
   const reads = new Singleflight<ConnectionDoc | null>();
   const refreshes = new Singleflight<Refreshed>();
 
-  const findOwned = async (accountId: string, id: string): Promise<ConnectionDoc> => {
+  const findOwned = async (caller: Viewer, id: string): Promise<ConnectionDoc> => {
     // By _id alone (the store's fast path); the owner and status are checked here.
     const doc = await reads.run(id, () => findConnection(ctx.store, id));
-    return owned(doc, accountId);
+    return owned(doc, caller);
   };
-  const owned = (doc: ConnectionDoc | null, accountId: string): ConnectionDoc => {
-    if (!doc || doc.accountId !== accountId || doc.status === 'deleted') throw notFound('connection');
+  const owned = (doc: ConnectionDoc | null, caller: Viewer): ConnectionDoc => {
+    if (!doc || !visibleTo(doc, caller) || doc.status === 'deleted') throw notFound('connection');
     return doc;
   };
   const timing = refreshTiming(ctx.config);
@@ -59,11 +69,11 @@ export function connectionAccess(ctx: ApiContext) {
    * POST .../refresh: a request that arrives while a refresh of the connection is in flight joins it
    * without reading the connection first (the refresh's own read, made after it, checks the owner).
    */
-  const refreshOwned = async (accountId: string, id: string): Promise<Refreshed> => {
+  const refreshOwned = async (caller: Viewer, id: string): Promise<Refreshed> => {
     const inFlight = refreshes.joining(id);
-    if (!inFlight) return refreshNow(await findOwned(accountId, id));
+    if (!inFlight) return refreshNow(await findOwned(caller, id));
     const refreshed = await inFlight;
-    owned(refreshed.doc, accountId);
+    owned(refreshed.doc, caller);
     return refreshed;
   };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { END_USER_ID_PATTERN } from '../../lib/store/apiTokens.js';
 import { CONNECTION_STATUSES } from '../../lib/store/documents.js';
 import { DEFAULT_VALIDITY_SECONDS, ValidityDuration } from '../oauth2/oauth2Schemas.js';
 
@@ -7,6 +8,7 @@ export const ConnectionIdParams = z.object({ id: z.string().min(1).max(128) });
 export const ListConnectionsQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   page_size: z.coerce.number().int().min(1).max(200).default(50),
+  end_user_id: z.string().regex(END_USER_ID_PATTERN).optional().describe("only this end user's connections"),
 });
 
 export const GetConnectionQuery = z.object({
@@ -58,6 +60,8 @@ export const ConnectionView = z.looseObject({
   apiBaseUri: z.string().nullable(),
   connectionConfig: z.record(z.string(), z.string()),
   providerData: z.record(z.string(), z.unknown()),
+  ownerId: z.string().nullable().describe("the end user it belongs to; null: the account's own"),
+  integrationId: z.string().nullable().describe('the integration it was made through'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -16,6 +16,8 @@ export function connectionView(doc: ConnectionDoc) {
     apiBaseUri: doc.apiBaseUri,
     connectionConfig: doc.connectionConfig ?? {},
     providerData: doc.providerData,
+    ownerId: doc.ownerId ?? null,
+    integrationId: doc.integrationId ?? null,
     createdAt: doc.createdAt.toISOString(),
     updatedAt: doc.updatedAt.toISOString(),
   };

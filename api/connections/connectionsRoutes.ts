@@ -68,10 +68,18 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     },
     async (request) => {
       const { query } = request;
-      const { items, total } = await listConnections(ctx.store, callerOf(request).accountId, {
-        number: query.page,
-        size: query.page_size,
-      });
+      const caller = callerOf(request);
+      if (caller.userId !== null && query.end_user_id !== undefined && query.end_user_id !== caller.userId) {
+        throw new HttpError(403, 'forbidden', `this API token acts for the end user ${caller.userId} only`);
+      }
+      // A user-bound token lists its own user's connections (shared ones are reached through integrations).
+      const ownerId = caller.userId ?? query.end_user_id;
+      const { items, total } = await listConnections(
+        ctx.store,
+        caller.accountId,
+        { number: query.page, size: query.page_size },
+        ownerId,
+      );
       return { items: items.map(connectionView), page: query.page, page_size: query.page_size, total };
     },
   );
@@ -90,7 +98,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     async (request) => {
       const { id } = request.params;
       const caller = callerOf(request);
-      const doc = await findOwned(caller.accountId, id);
+      const doc = await findOwned(caller, id);
       if (request.query.include_credentials !== 'true') return connectionView(doc);
       if (!hasScope(caller, 'connection:edit')) {
         throw new HttpError(403, 'forbidden', 'include_credentials=true needs the scope connection:edit');
@@ -107,7 +115,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
           timingForProvider(refreshTiming(ctx.config), ctx.catalog.get(doc.provider)),
           Date.now(),
         );
-      const fresh = due ? owned((await refreshNow(doc)).doc, caller.accountId) : doc;
+      const fresh = due ? owned((await refreshNow(doc)).doc, caller) : doc;
       return { ...connectionView(fresh), credentials: { ...readCredentials(ctx.keyRing, fresh) } };
     },
   );
@@ -124,7 +132,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      const refreshed = await refreshOwned(caller.accountId, request.params.id);
+      const refreshed = await refreshOwned(caller, request.params.id);
       proxyTokens(ctx).evict(request.params.id);
       if (refreshed.status === 'needs_reauth') {
         throw new HttpError(
@@ -133,7 +141,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
           'the provider refused the refresh token; authorize the connection again (POST .../reauthorize)',
         );
       }
-      const fresh = owned(refreshed.doc, caller.accountId);
+      const fresh = owned(refreshed.doc, caller);
       // Already encoded with the route's response schema: a JSON string is sent as is.
       return reply.type('application/json; charset=utf-8').send(answerWithCredentials(fresh) as never);
     },
@@ -152,7 +160,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     },
     async (request) => {
       const { body } = request;
-      const doc = await findOwned(callerOf(request).accountId, request.params.id);
+      const doc = await findOwned(callerOf(request), request.params.id);
       await assertRedirectAllowed(ctx.store, doc.accountId, body.redirect_url);
       const { pullId, authorizationRequestId } = newPullId();
       const issued = await updateConnectionWorkflow(ctx, doc, reauthorizeUpdate, {
@@ -182,7 +190,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
       },
     },
     async (request, reply) => {
-      const doc = await findOwned(callerOf(request).accountId, request.params.id);
+      const doc = await findOwned(callerOf(request), request.params.id);
       proxyTokens(ctx).evict(doc._id);
       await updateConnectionWorkflow(ctx, doc, disconnectUpdate);
       proxyTokens(ctx).evict(doc._id);
@@ -204,7 +212,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
       const { body } = request;
       const connectionId = body.credentials.connection_id;
       if (!connectionId) throw importNotSupported();
-      const doc = await findOwned(callerOf(request).accountId, connectionId);
+      const doc = await findOwned(callerOf(request), connectionId);
       if (doc.provider !== body.connection_type) {
         throw new HttpError(400, 'bad_request', `these credentials belong to connection_type "${doc.provider}"`);
       }
@@ -226,7 +234,7 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     },
     async (request) => {
       const { body } = request;
-      const doc = await findOwned(callerOf(request).accountId, request.params.id);
+      const doc = await findOwned(callerOf(request), request.params.id);
       if (body.connection_type !== undefined && body.connection_type !== doc.provider) {
         throw new HttpError(
           400,

@@ -5,6 +5,7 @@ import { publicEvent } from '../../lib/events/publicEvent.js';
 import { EVENT_TYPES, type ConnectionEventDoc } from '../../lib/store/documents.js';
 import type { ApiContext } from '../ApiContext.js';
 import { callerOf, requireScope } from '../auth/authenticate.js';
+import { HttpError } from '../errors/HttpError.js';
 import { errorResponses } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
 import { eventCursor, parseEventCursor } from './eventCursor.js';
@@ -40,13 +41,25 @@ export const eventsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
         querystring: EventsQuery,
         response: {
           200: EventPage,
-          ...errorResponses({ 400: 'bad input', 401: 'no or unknown token', 403: 'missing scope' }),
+          ...errorResponses({
+            400: 'bad input',
+            401: 'no or unknown token',
+            403: "missing scope, or an end user's token",
+          }),
         },
       },
     },
     async (request) => {
       const { query } = request;
-      const filter: Filter<ConnectionEventDoc> = { accountId: callerOf(request).accountId };
+      const caller = callerOf(request);
+      // The feed is the account's (every end user's connections): not for a token of one end user.
+      if (caller.userId !== null)
+        throw new HttpError(
+          403,
+          'forbidden',
+          "events are the account's feed; a token bound to an end user cannot read them",
+        );
+      const filter: Filter<ConnectionEventDoc> = { accountId: caller.accountId };
       if (query.connection_id) filter.connectionId = query.connection_id;
       if (query.type) filter.type = query.type;
       if (query.after) {

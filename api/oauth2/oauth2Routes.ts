@@ -7,6 +7,7 @@ import { readCredentials } from '../../lib/store/readCredentials.js';
 import { isRequestExpired } from '../../workflows/requestValidity.js';
 import type { ApiContext } from '../ApiContext.js';
 import { callerOf, requireScope } from '../auth/authenticate.js';
+import { visibleTo } from '../connections/connectionAccess.js';
 import { HttpError, notFound } from '../errors/HttpError.js';
 import { CredentialsRequestBody, IssuedRequest, issuedRequestView, NewOAuth2RequestBody } from './oauth2Schemas.js';
 import { issueAuthorization } from './issueAuthorization.js';
@@ -73,7 +74,9 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       const { body } = request;
       const caller = callerOf(request);
       const found = await findAuthorizationRequest(ctx.store, authorizationRequestIdOf(body.pull_id));
-      const oauthRequest = found?.accountId === caller.accountId ? found : null;
+      // A user-bound token reads only its own user's requests.
+      const oauthRequest =
+        found && visibleTo({ accountId: found.accountId, ownerId: found.ownerId ?? null }, caller) ? found : null;
       if (!oauthRequest) throw notFound('pull_id');
 
       if (isRequestExpired(oauthRequest, Date.now())) {
@@ -95,7 +98,7 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       }
       // By _id alone (lib/store/README.md, rule 1); the owner is checked here.
       const stored = await findConnection(ctx.store, oauthRequest.connectionId);
-      const connection = stored?.accountId === caller.accountId ? stored : null;
+      const connection = stored && visibleTo(stored, caller) ? stored : null;
       if (!connection) throw new HttpError(410, 'deleted', 'the connection made by this request was deleted');
       const credentials = readCredentials(ctx.keyRing, connection);
       const providerName = ctx.catalog.get(connection.provider)?.name ?? connection.provider;

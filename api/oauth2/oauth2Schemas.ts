@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { END_USER_ID_PATTERN } from '../../lib/store/apiTokens.js';
 
 /** How long an authorization request may wait for its user: 5 minutes to 12 hours (Rivery's bounds). */
 const VALIDITY_MIN_SECONDS = 300;
@@ -20,6 +21,13 @@ export const ConnectionConfigInput = z
   .record(z.string().min(1).max(64), z.string().max(253))
   .refine((values) => Object.keys(values).length <= 20, 'at most 20 connection_config fields');
 
+/** The end user a connection is for, as the account names it (an account-level token only). */
+export const EndUserInput = z.object({
+  id: z.string().regex(END_USER_ID_PATTERN, 'end user ids are 1-200 characters of A-Z a-z 0-9 _ . @ : + -'),
+  email: z.email().max(320).optional(),
+  display_name: z.string().trim().min(1).max(200).optional(),
+});
+
 export const NewOAuth2RequestBody = z.object({
   datasource_id: z.string().min(1).max(100),
   validity_duration: ValidityDuration,
@@ -31,6 +39,9 @@ export const NewOAuth2RequestBody = z.object({
   scopes: z.array(z.string().min(1).max(200)).min(1).max(50).optional(),
   connection_config: ConnectionConfigInput.optional().describe(
     'values of the provider\'s connection_config fields (GET /api/connection_types/:datasource_id), e.g. {"subdomain": "acme"}',
+  ),
+  end_user: EndUserInput.optional().describe(
+    "the end user the connection belongs to (its ownerId); a user-bound token's connections are its user's",
   ),
 });
 

@@ -34,10 +34,11 @@ export async function startConnectionFlow(
   const { pullId, authorizationRequestId } = newPullId();
   const { accountId, provider, ...options } = flow;
   const authorize = { authorizationRequestId, ...options };
+  const attributes = { integrationId: options.integrationId ?? null, ownerId: options.ownerId ?? null };
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof connectionWorkflow>(
     connectionWorkflow,
     connectionWorkflowStartOptions(
-      { connectionId, accountId, provider, timing, authorize },
+      { connectionId, accountId, provider, timing, ...attributes, authorize },
       taskQueue,
       'pending',
       'FAIL',

@@ -10,6 +10,7 @@ import { resolveTarget } from '../../lib/proxy/resolveTarget.js';
 import { DEFAULT_RETRY_LIMITS, nextRetryDelay, type AttemptOutcome } from '../../lib/proxy/retryPolicy.js';
 import type { Loaded } from '../../lib/proxy/tokenCache.js';
 import type { ApiContext } from '../ApiContext.js';
+import { visibleTo, type Viewer } from '../connections/connectionAccess.js';
 import { HttpError, notFound } from '../errors/HttpError.js';
 import { isReplayable, type CallerBody } from './callerBody.js';
 import { proxyTokens } from './proxyTokens.js';
@@ -17,8 +18,11 @@ import type { UpstreamAgents } from './upstreamAgents.js';
 
 /** One call to forward, from either form (the path form or the JSON envelope). */
 export interface ProxyCall {
-  accountId: string;
+  /** the caller: the connection must be visible to it (its account's; a user-bound token's own) */
+  viewer: Viewer;
   connectionId: string;
+  /** an integration's API base, used instead of the connection's */
+  apiBaseUri?: string | null;
   method: string;
   /** a path (with its query) under the API base, or an absolute URL on its origin */
   target: string;
@@ -52,8 +56,8 @@ export function providerForwarder(ctx: ApiContext, agents: UpstreamAgents) {
     maxTotalWaitMs: ctx.config.CONNECTFLOW_PROXY_MAX_RETRY_WAIT_SECONDS * 1000,
   };
 
-  const usable = (loaded: Loaded | null, accountId: string): Loaded => {
-    if (!loaded || loaded.doc.accountId !== accountId) throw notFound('connection');
+  const usable = (loaded: Loaded | null, viewer: Viewer): Loaded => {
+    if (!loaded || !visibleTo(loaded.doc, viewer)) throw notFound('connection');
     if (loaded.doc.status === 'needs_reauth') {
       throw new HttpError(
         409,
@@ -66,9 +70,9 @@ export function providerForwarder(ctx: ApiContext, agents: UpstreamAgents) {
 
   return async (call: ProxyCall, log: FastifyBaseLogger): Promise<ProxyAnswer> => {
     const started = performance.now();
-    let loaded = usable(await tokens.current(call.connectionId), call.accountId);
+    let loaded = usable(await tokens.current(call.connectionId), call.viewer);
     const provider = ctx.catalog.get(loaded.doc.provider);
-    const base = apiBaseUriFor(loaded.doc, provider);
+    const base = apiBaseUriFor(loaded.doc, provider, call.apiBaseUri);
     if (!base) {
       throw new HttpError(
         422,
@@ -142,7 +146,7 @@ export function providerForwarder(ctx: ApiContext, agents: UpstreamAgents) {
 
       if (response.statusCode === 401 && !refreshed && isReplayable(call.body)) {
         await response.body.dump();
-        loaded = usable(await tokens.afterRejection(call.connectionId, loaded.accessToken), call.accountId);
+        loaded = usable(await tokens.afterRejection(call.connectionId, loaded.accessToken), call.viewer);
         refreshed = true;
         continue;
       }

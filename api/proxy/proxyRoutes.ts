@@ -4,7 +4,9 @@ import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provid
 import { z } from 'zod';
 import { envelopeData } from '../../lib/proxy/envelopeData.js';
 import type { ApiContext } from '../ApiContext.js';
-import { callerOf, requireScope } from '../auth/authenticate.js';
+import { type Caller, callerOf, requireScope } from '../auth/authenticate.js';
+import { currentConnectionOf, integrationOf } from '../integrations/integrationAccess.js';
+import { EndUserQuery, IntegrationParams } from '../integrations/integrationSchemas.js';
 import { ConnectionIdParams } from '../connections/connectionSchemas.js';
 import { HttpError } from '../errors/HttpError.js';
 import { errorResponses } from '../schema/errorResponses.js';
@@ -55,6 +57,33 @@ export const proxyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
     // Bodies stay bytes: every content type arrives as the raw stream, nothing is parsed.
     paths.removeAllContentTypeParsers();
     paths.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    for (const url of ['/integrations/:id/request', '/integrations/:id/request/*']) {
+      paths.route({
+        method: 'GET',
+        url,
+        preValidation: requireScope('connection:read'),
+        schema: {
+          ...operation(
+            "GET the provider API with the caller's connection of the integration (under its API base)",
+            'connection:read',
+          ),
+          params: IntegrationParams.extend({ '*': z.string().optional() }),
+          response: { 200: providerAnswer, ...errors },
+        },
+        handler: async (request, reply) => {
+          const through = await throughIntegration(ctx, callerOf(request), request.params.id, undefined);
+          const call = {
+            ...through,
+            method: 'GET',
+            target: remainderOf(request.url),
+            headers: request.headers,
+            body: { kind: 'none' as const },
+            retriesAsked: retriesHeader(request.headers[RETRIES_HEADER]),
+          };
+          return send(call, request, reply);
+        },
+      });
+    }
     for (const url of ['/connections/:id/proxy', '/connections/:id/proxy/*']) {
       paths.route({
         method: [...PROXY_METHODS],
@@ -76,7 +105,7 @@ export const proxyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
             maxBytes,
           );
           const call = {
-            accountId: callerOf(request).accountId,
+            viewer: callerOf(request),
             connectionId: id,
             method: request.method,
             target: remainderOf(request.url),
@@ -104,6 +133,45 @@ export const proxyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
         void parseJson(request, String(text), done);
       },
     );
+    const fromEnvelope = (request: FastifyRequest, envelope: z.infer<typeof ProxyEnvelope>) => {
+      const data = envelope.data === undefined ? undefined : envelopeData(rawEnvelopes.get(request) ?? 'null');
+      const bytes = data && Buffer.from(data.text, 'utf8');
+      if (bytes && bytes.length > maxBytes) throw tooLarge(maxBytes);
+      const headers: Record<string, string> = { ...envelope.headers };
+      const named = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
+      if (data && !named('content-type')) {
+        headers['content-type'] = data.kind === 'json' ? 'application/json' : 'text/plain; charset=utf-8';
+      }
+      const body: CallerBody = bytes?.length ? { kind: 'bytes', bytes } : { kind: 'none' };
+      return {
+        method: (envelope.method ?? 'GET').toUpperCase(),
+        target: envelope.url,
+        headers,
+        body,
+        retriesAsked: envelope.retries,
+      };
+    };
+    envelopes.post(
+      '/integrations/:id/request',
+      {
+        preValidation: requireScope('connection:read'),
+        schema: {
+          ...operation(
+            "Call the provider API with the caller's connection of the integration, from a JSON envelope",
+            'connection:read',
+          ),
+          params: IntegrationParams,
+          querystring: EndUserQuery,
+          body: ProxyEnvelope,
+          response: { 200: providerAnswer, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const through = await throughIntegration(ctx, caller, request.params.id, request.query.end_user_id);
+        return send({ ...through, ...fromEnvelope(request, request.body) }, request, reply);
+      },
+    );
     envelopes.post(
       '/connections/:id/request',
       {
@@ -116,24 +184,10 @@ export const proxyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
         },
       },
       async (request, reply) => {
-        const envelope = request.body;
-        const data = envelope.data === undefined ? undefined : envelopeData(rawEnvelopes.get(request) ?? 'null');
-        const bytes = data && Buffer.from(data.text, 'utf8');
-        if (bytes && bytes.length > maxBytes) throw tooLarge(maxBytes);
-        const headers: Record<string, string> = { ...envelope.headers };
-        const named = (name: string) => Object.keys(headers).some((h) => h.toLowerCase() === name);
-        if (data && !named('content-type')) {
-          headers['content-type'] = data.kind === 'json' ? 'application/json' : 'text/plain; charset=utf-8';
-        }
-        const body: CallerBody = bytes?.length ? { kind: 'bytes', bytes } : { kind: 'none' };
         const call = {
-          accountId: callerOf(request).accountId,
+          viewer: callerOf(request),
           connectionId: request.params.id,
-          method: (envelope.method ?? 'GET').toUpperCase(),
-          target: envelope.url,
-          headers,
-          body,
-          retriesAsked: envelope.retries,
+          ...fromEnvelope(request, request.body),
         };
         return send(call, request, reply);
       },
@@ -141,9 +195,23 @@ export const proxyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
   });
 };
 
-/** The raw (still percent-encoded) path and query after `/proxy`, as the caller sent them. */
+/**
+ * The caller's current connection of an integration, to forward with: the caller's access is decided
+ * here (a shared connection is every end user's), and the integration's API base goes first.
+ */
+async function throughIntegration(ctx: ApiContext, caller: Caller, slug: string, endUserId: string | undefined) {
+  const integration = await integrationOf(ctx, caller, slug);
+  const doc = await currentConnectionOf(ctx, caller, integration, endUserId);
+  return {
+    viewer: { accountId: caller.accountId, userId: null },
+    connectionId: doc._id,
+    apiBaseUri: integration.apiBaseUri,
+  };
+}
+
+/** The raw (still percent-encoded) path and query after `/proxy` (or an integration's `/request`), as the caller sent them. */
 export function remainderOf(rawUrl: string): string {
-  const match = /^\/api\/connections\/[^/?#]*\/proxy(?=[/?#]|$)/.exec(rawUrl);
+  const match = /^\/api\/(?:connections\/[^/?#]*\/proxy|integrations\/[^/?#]*\/request)(?=[/?#]|$)/.exec(rawUrl);
   if (!match) throw new HttpError(400, 'bad_request', 'not a proxy path');
   return rawUrl.slice(match[0].length);
 }

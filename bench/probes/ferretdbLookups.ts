@@ -33,12 +33,15 @@ try {
       tokenExpiresAt: new Date(),
       lastRefreshedAt: null,
       providerData: {},
+      // every tenth one made through an integration, by one of 100 end users
+      ...(i % 10 === 0 ? { integrationId: 'drive', ownerId: `user-${i % 1000}` } : {}),
       createdAt: new Date(),
       updatedAt: new Date(),
     }));
     for (let i = 0; i < n; i += 1_000) await connections.insertMany(docs.slice(i, i + 1_000));
     await connections.createIndex({ accountId: 1, _id: 1 });
     await connections.createIndex({ status: 1, tokenExpiresAt: 1 });
+    await connections.createIndex({ accountId: 1, integrationId: 1, ownerId: 1 });
     const probe = async (label: string, op: (id: string) => Promise<unknown>) => {
       const runs = 30;
       const cpu0 = cpuSeconds(server.child.pid)!;
@@ -55,6 +58,13 @@ try {
       connections.findOne({ _id: id, status: { $ne: 'deleted' } }),
     );
     await probe('findOne({_id, accountId})', (id) => connections.findOne({ _id: id, accountId: 'probe' }));
+    // An end user's connection of an integration as a query: what the integration_connections pointer (by _id) avoids.
+    await probe('findOne({accountId, integrationId, ownerId, ...})', () =>
+      connections.findOne(
+        { accountId: 'probe', integrationId: 'drive', ownerId: 'user-500', status: { $ne: 'deleted' } },
+        { sort: { createdAt: 1, _id: 1 } },
+      ),
+    );
     await probe('updateOne({_id}, {$set})', (id) =>
       connections.updateOne({ _id: id }, { $set: { updatedAt: new Date() } }),
     );

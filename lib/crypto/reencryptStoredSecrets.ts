@@ -32,7 +32,8 @@ const STORED_SECRETS: {
   { name: 'connections', collection: (s) => raw(s.connections), field: 'credentials', associatedData: byId },
   { name: 'oauth_requests', collection: (s) => raw(s.oauthRequests), field: 'codeVerifier', associatedData: byId },
   { name: 'oauth_apps', collection: (s) => raw(s.oauthApps), field: 'clientSecret', associatedData: byId },
-  // The snapshots of account apps that requests and connections carry (associated data = the app's id).
+  { name: 'integrations', collection: (s) => raw(s.integrations), field: 'clientSecret', associatedData: byId },
+  // The snapshots of account and integration apps that requests and connections carry (associated data = the app's id).
   {
     name: 'connection_oauth_apps',
     collection: (s) => raw(s.connections),

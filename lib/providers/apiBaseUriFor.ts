@@ -7,14 +7,17 @@ import { fillTemplate } from './urlTemplates.js';
  * entry names (e.g. Salesforce's `instance_url`, kept in providerData), else the entry's own
  * `apiBaseUri`, else what was stored with the connection. Undefined when none is a usable http(s)
  * URL without credentials, query or fragment. A templated `apiBaseUri` is filled from the
- * connection's `connection_config` (unfilled, it is skipped).
+ * connection's `connection_config` (unfilled, it is skipped). An integration's own `api_base_uri`
+ * (`override`) comes before all of them.
  */
 export function apiBaseUriFor(
   connection: Pick<ConnectionDoc, 'providerData' | 'apiBaseUri' | 'connectionConfig'>,
   provider: Pick<ProviderEntry, 'apiBaseUri' | 'apiBaseUriFrom'> | undefined,
+  override?: string | null,
 ): URL | undefined {
   const fromProviderData = provider?.apiBaseUriFrom ? connection.providerData[provider.apiBaseUriFrom] : undefined;
   const candidates = [
+    override,
     fromProviderData,
     filled(provider?.apiBaseUri, connection.connectionConfig),
     connection.apiBaseUri,

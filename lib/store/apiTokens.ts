@@ -15,15 +15,34 @@ export function parseScopes(list: string): ApiScope[] {
   return scopes as ApiScope[];
 }
 
-/** Creates an API token for an account; only its hash is stored, the token is returned once. */
-export async function createApiToken(
-  store: Store,
-  input: { accountId: string; scopes: ApiScope[]; name: string },
-): Promise<{ token: string; tokenId: string }> {
+/** An end user's id as the account names it (the `ownerId` of its connections). */
+export const END_USER_ID_PATTERN = /^[A-Za-z0-9_.@:+-]{1,200}$/;
+
+export interface ApiTokenInput {
+  accountId: string;
+  scopes: ApiScope[];
+  name: string;
+  /** bind the token to one end user of the account */
+  userId?: string | null;
+  expiresAt?: Date | null;
+}
+
+/**
+ * Creates an API token for an account (optionally bound to one of its end users, optionally
+ * expiring); only its hash is stored, the token is returned once. A user-bound token never holds
+ * `account:admin`: it acts for one end user, not for the account.
+ */
+export async function createApiToken(store: Store, input: ApiTokenInput): Promise<{ token: string; tokenId: string }> {
   if (!/^[A-Za-z0-9_.@-]{1,100}$/.test(input.accountId))
     throw new Error('account ids are 1-100 characters of A-Z a-z 0-9 _ . @ -');
   if (input.scopes.includes('operator')) throw new Error('operator tokens belong to no account (createOperatorToken)');
-  return insertToken(store, input);
+  const userId = input.userId ?? null;
+  if (userId !== null && !END_USER_ID_PATTERN.test(userId))
+    throw new Error('end user ids are 1-200 characters of A-Z a-z 0-9 _ . @ : + -');
+  if (userId !== null && input.scopes.includes('account:admin'))
+    throw new Error('a token bound to an end user cannot hold account:admin (it acts for the user, not the account)');
+  if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) throw new Error('expires_at must be in the future');
+  return insertToken(store, { ...input, userId, expiresAt: input.expiresAt ?? null });
 }
 
 /** Creates an operator token (scope `operator`, no account): decodes any account's Temporal payloads at /codec. */
@@ -36,7 +55,13 @@ export function createOperatorToken(
 
 async function insertToken(
   store: Store,
-  input: { accountId: string | null; scopes: ApiScope[]; name: string },
+  input: {
+    accountId: string | null;
+    scopes: ApiScope[];
+    name: string;
+    userId?: string | null;
+    expiresAt?: Date | null;
+  },
 ): Promise<{ token: string; tokenId: string }> {
   const token = `cf_${randomSecret(32)}`;
   const tokenId = `tok_${randomSecret(9)}`;
@@ -46,6 +71,8 @@ async function insertToken(
     accountId: input.accountId,
     scopes: input.scopes,
     name: input.name,
+    userId: input.userId ?? null,
+    expiresAt: input.expiresAt ?? null,
     createdAt: new Date(),
     lastUsedAt: null,
   });

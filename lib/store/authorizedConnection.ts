@@ -12,13 +12,22 @@ type FirstFields = 'name' | 'lastRefreshedAt' | 'adoptedAt' | 'createdAt';
  * The connection document an authorization request's token response makes: the credentials encrypted
  * for the connection, the granted scopes (else the requested ones), when the tokens lapse, the
  * provider's fields the catalog keeps (token response and callback), its API base, and the
- * connection_config its templates were filled from, and the OAuth app it was authorized with. `fields` are written at every authorization of the connection,
+ * connection_config its templates were filled from, the OAuth app it was authorized with, and its end user and integration. `fields` are written at every authorization of the connection,
  * `firstFields` only when it is created.
  */
 export function authorizedConnection(
   request: Pick<
     OAuthRequestDoc,
-    '_id' | 'accountId' | 'connectionId' | 'provider' | 'scopes' | 'connectionName' | 'oauthApp'
+    | '_id'
+    | 'accountId'
+    | 'connectionId'
+    | 'provider'
+    | 'scopes'
+    | 'connectionName'
+    | 'oauthApp'
+    | 'ownerId'
+    | 'ownerProfile'
+    | 'integrationId'
   >,
   tokens: TokenEndpointResponse,
   provider: Pick<
@@ -60,6 +69,9 @@ export function authorizedConnection(
       connectionConfig,
       authorizationRequestId: request._id,
       oauthApp: request.oauthApp ?? { kind: 'service' },
+      ownerId: request.ownerId ?? null,
+      ...(request.ownerProfile ? { ownerProfile: request.ownerProfile } : {}),
+      integrationId: request.integrationId ?? null,
       updatedAt: now,
     },
     firstFields: {

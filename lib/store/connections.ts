@@ -12,13 +12,17 @@ export function findConnection(store: Connections, connectionId: string): Promis
   return store.connections.findOne({ _id: connectionId });
 }
 
-/** One page of an account's connections (deleted ones left out), newest first, and how many there are. */
+/**
+ * One page of an account's connections (deleted ones left out), newest first, and how many there are;
+ * with an owner, only that end user's.
+ */
 export async function listConnections(
   store: Connections,
   accountId: string,
   page: { number: number; size: number },
+  ownerId?: string,
 ): Promise<{ items: ConnectionDoc[]; total: number }> {
-  const filter = { accountId, status: { $ne: 'deleted' as const } };
+  const filter = { accountId, status: { $ne: 'deleted' as const }, ...(ownerId !== undefined ? { ownerId } : {}) };
   const [items, total] = await Promise.all([
     store.connections
       .find(filter)

@@ -25,6 +25,12 @@ export interface ConnectionDoc {
   authorizationRequestId: string;
   /** the OAuth app the connection was authorized with, copied from its request; absent (older ones): the service's */
   oauthApp?: OAuthAppRef;
+  /** the end user it belongs to; null or absent: the account's own (an account-level or shared connection) */
+  ownerId?: string | null;
+  /** what the account told about its end user (not used to decide anything) */
+  ownerProfile?: EndUserProfile;
+  /** the integration it was made through (the integration's slug), if any */
+  integrationId?: string | null;
   adoptedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -65,6 +71,14 @@ export interface OAuthRequestDoc {
   oauthApp?: OAuthAppRef;
   /** the connection_config the flow was started with, copied to the connection it makes */
   connectionConfig?: Record<string, string>;
+  /** the end user and integration of the connection it makes (see ConnectionDoc) */
+  ownerId?: string | null;
+  ownerProfile?: EndUserProfile;
+  integrationId?: string | null;
+  /** where the callback sends a failure (the integration's error page); else to redirectUrl */
+  errorRedirectUrl?: string | null;
+  /** the client obtained the code itself with this redirect_uri (and its own verifier, or none) */
+  clientGrant?: { redirectUri: string; pkce: boolean };
   expiresAt: Date;
   error: { error: string; error_description: string | null } | null;
   /** the end user went on to the provider from the connect page: the callback answers with a page, not a 302 */
@@ -96,9 +110,19 @@ export interface ApiTokenDoc {
   accountId: string | null;
   scopes: ApiScope[];
   name: string;
+  /** the end user of the account the token acts for: it sees and makes only that user's connections */
+  userId?: string | null;
+  /** refused (401) from then on; absent or null: never expires */
+  expiresAt?: Date | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt?: Date;
+}
+
+/** What an account may tell about one of its end users (`end_user` of POST /api/oauth2). */
+export interface EndUserProfile {
+  email?: string;
+  displayName?: string;
 }
 
 /** A Temporal UI decoding session: the cookie holds the random id, stored only as its hash. */
@@ -141,7 +165,48 @@ export interface OAuthAppDoc {
  * connection keeps working after the account replaces its app with another client or deletes it.
  */
 export type OAuthAppRef =
-  { kind: 'service' } | { kind: 'account'; appId: string; clientId: string; clientSecret: string };
+  | { kind: 'service' }
+  | { kind: 'account'; appId: string; clientId: string; clientSecret: string }
+  | { kind: 'integration'; appId: string; clientId: string; clientSecret: string };
+
+export const INTEGRATION_MODES = ['per_user', 'shared'] as const;
+/** `per_user`: one connection per end user; `shared`: one connection for the whole account. */
+export type IntegrationMode = (typeof INTEGRATION_MODES)[number];
+
+/** A named configuration of one provider inside an account (the integrations API). */
+export interface IntegrationDoc {
+  _id: string; // integrationDocId(accountId, slug): `<accountId>/<slug>`
+  accountId: string;
+  /** the integration's id in the API (chosen by the account in PUT /api/integrations/:id) */
+  slug: string;
+  provider: string;
+  name: string;
+  mode: IntegrationMode;
+  /** asked for instead of the app's or catalog's defaults */
+  scopes: string[] | null;
+  connectionConfig: Record<string, string>;
+  /** the integration's own OAuth app, if it has one */
+  clientId: string | null;
+  /** envelope of its client secret, associated data = _id */
+  clientSecret: string | null;
+  /** replaces the catalog's API base for the proxy */
+  apiBaseUri: string | null;
+  successUrl: string | null;
+  errorUrl: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Which connection is an end user's (or a shared integration's) current one: `_id` =
+ * integrationConnectionKey(accountId, integration, ownerId), so the integration routes find it by
+ * `_id` (lib/store/README.md, rule 1). A pointer at a connection that is gone counts as none.
+ */
+export interface IntegrationConnectionDoc {
+  _id: string;
+  connectionId: string;
+  createdAt: Date;
+}
 
 export interface AccountDoc {
   _id: string; // accountId

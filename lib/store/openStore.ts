@@ -8,6 +8,8 @@ import type {
   ConnectPageDoc,
   ConnectionDoc,
   ConnectionEventDoc,
+  IntegrationConnectionDoc,
+  IntegrationDoc,
   OAuthAppDoc,
   OAuthRequestDoc,
   WebhookDeliveryDoc,
@@ -28,6 +30,8 @@ export interface Store {
   webhooks: Collection<WebhookDoc>;
   webhookDeliveries: Collection<WebhookDeliveryDoc>;
   connectPages: Collection<ConnectPageDoc>;
+  integrations: Collection<IntegrationDoc>;
+  integrationConnections: Collection<IntegrationConnectionDoc>;
   close(): Promise<void>;
 }
 
@@ -51,6 +55,8 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     webhooks: db.collection<WebhookDoc>('webhooks'),
     webhookDeliveries: db.collection<WebhookDeliveryDoc>('webhook_deliveries'),
     connectPages: db.collection<ConnectPageDoc>('connect_pages'),
+    integrations: db.collection<IntegrationDoc>('integrations'),
+    integrationConnections: db.collection<IntegrationConnectionDoc>('integration_connections'),
     close: () => client.close(),
   };
   await Promise.all([
@@ -62,6 +68,8 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     store.apiTokens.createIndex({ tokenId: 1 }, { unique: true }),
     store.events.createIndex({ accountId: 1, connectionId: 1, at: -1 }),
     store.oauthApps.createIndex({ accountId: 1 }),
+    store.integrations.createIndex({ accountId: 1 }),
+    store.connections.createIndex({ accountId: 1, integrationId: 1 }),
     store.events.createIndex({ accountId: 1, at: 1, _id: 1 }),
     store.events.createIndex({ at: 1 }),
     store.webhookDeliveries.createIndex({ accountId: 1, lane: 1, status: 1, createdAt: 1 }),

@@ -8,6 +8,8 @@ import {
   AccountIdAttribute,
   ConnectionIdAttribute,
   ConnectionStatusAttribute,
+  IntegrationIdAttribute,
+  OwnerIdAttribute,
   ProviderAttribute,
   connectionWorkflowId,
 } from './names.js';
@@ -33,6 +35,8 @@ export function connectionWorkflowStartOptions(
       { key: ProviderAttribute, value: input.provider },
       { key: AccountIdAttribute, value: input.accountId },
       { key: ConnectionStatusAttribute, value: status },
+      ...(input.integrationId ? [{ key: IntegrationIdAttribute, value: input.integrationId }] : []),
+      ...(input.ownerId ? [{ key: OwnerIdAttribute, value: input.ownerId }] : []),
     ],
   };
 }
@@ -53,6 +57,8 @@ export function savedConnectionStartOptions(
       accountId: doc.accountId,
       provider: doc.provider,
       timing,
+      integrationId: doc.integrationId ?? null,
+      ownerId: doc.ownerId ?? null,
       saved: {
         status,
         ...tokenClockOf(doc),

@@ -9,6 +9,9 @@ export const ConnectionIdAttribute = defineSearchAttributeKey('ConnectionId', Se
 export const ProviderAttribute = defineSearchAttributeKey('Provider', SearchAttributeType.KEYWORD);
 export const AccountIdAttribute = defineSearchAttributeKey('AccountId', SearchAttributeType.KEYWORD);
 export const ConnectionStatusAttribute = defineSearchAttributeKey('ConnectionStatus', SearchAttributeType.KEYWORD);
+/** The integration a connection was made through, and its end user (absent on account-level ones). */
+export const IntegrationIdAttribute = defineSearchAttributeKey('IntegrationId', SearchAttributeType.KEYWORD);
+export const OwnerIdAttribute = defineSearchAttributeKey('OwnerId', SearchAttributeType.KEYWORD);
 
 /** The custom search attributes a Temporal namespace must have for connection workflows (all Keyword). */
 export const SEARCH_ATTRIBUTE_NAMES = [
@@ -16,6 +19,8 @@ export const SEARCH_ATTRIBUTE_NAMES = [
   ProviderAttribute,
   AccountIdAttribute,
   ConnectionStatusAttribute,
+  IntegrationIdAttribute,
+  OwnerIdAttribute,
 ].map((key) => key.name);
 
 /** The delivery workflow of one lane (a connection's messages, or `ping`) of an account's webhook. */

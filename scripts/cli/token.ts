@@ -10,6 +10,7 @@ import {
 import { openStore } from '../../lib/store/openStore.js';
 
 const usage = `usage: npm run token -- create --account <accountId> --scopes connection:read,connection:edit[,account:admin] [--name <name>]
+         [--user <end user id>] [--expires-in <seconds>]   (a token of one end user; it cannot hold account:admin)
        npm run token -- create --operator [--name <name>]   (decodes any account's payloads at /codec)
        npm run token -- list --account <accountId> | --operator
        npm run token -- revoke --id <tokenId>`;
@@ -22,12 +23,14 @@ const { positionals, values } = parseArgs({
     name: { type: 'string' },
     id: { type: 'string' },
     operator: { type: 'boolean' },
+    user: { type: 'string' },
+    'expires-in': { type: 'string' },
   },
 });
 const command = positionals[0];
 const valid =
   (command === 'create' && values.account && values.scopes && !values.operator) ||
-  (command === 'create' && values.operator && !values.account && !values.scopes) ||
+  (command === 'create' && values.operator && !values.account && !values.scopes && !values.user) ||
   (command === 'list' && (values.account || values.operator)) ||
   (command === 'revoke' && values.id);
 if (!valid) {
@@ -40,18 +43,28 @@ try {
     const { token, tokenId } = await createOperatorToken(store, { name: values.name ?? 'cli' });
     console.log(`operator token ${tokenId} (decodes every account's payloads; shown once, keep it safe):\n${token}`);
   } else if (command === 'create') {
+    const expiresIn = values['expires-in'];
+    if (expiresIn !== undefined && !/^[1-9]\d{0,9}$/.test(expiresIn))
+      throw new Error('--expires-in is a whole number of seconds');
     const { token, tokenId } = await createApiToken(store, {
       accountId: values.account!,
       scopes: parseScopes(values.scopes!),
       name: values.name ?? 'cli',
+      userId: values.user ?? null,
+      expiresAt: expiresIn === undefined ? null : new Date(Date.now() + Number(expiresIn) * 1000),
     });
-    console.log(`API token ${tokenId} for account ${values.account} (shown once, keep it safe):\n${token}`);
+    const of = values.user ? `end user ${values.user} of account ${values.account}` : `account ${values.account}`;
+    console.log(`API token ${tokenId} for ${of} (shown once, keep it safe):\n${token}`);
   } else if (command === 'list') {
     for (const t of await listApiTokens(store, values.operator ? null : values.account!)) {
       const state = t.revokedAt
         ? `revoked ${t.revokedAt.toISOString()}`
         : `last used ${t.lastUsedAt?.toISOString() ?? 'never'}`;
-      console.log(`${t.tokenId}\t${t.name}\t${t.scopes.join(',')}\tcreated ${t.createdAt.toISOString()}\t${state}`);
+      const user = t.userId ? `user ${t.userId}` : 'account';
+      const expiry = t.expiresAt ? `expires ${t.expiresAt.toISOString()}` : 'no expiry';
+      console.log(
+        `${t.tokenId}\t${t.name}\t${t.scopes.join(',')}\t${user}\tcreated ${t.createdAt.toISOString()}\t${expiry}\t${state}`,
+      );
     }
   } else {
     const revoked = await revokeApiToken(store, values.id!);
