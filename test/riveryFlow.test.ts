@@ -35,8 +35,16 @@ describe('the Rivery OAuth2 flow, end to end in a real browser', () => {
     expect(credentials.body).toMatchObject({
       connection_id: connectionId,
       datasource_id: 'demo',
-      token_type: expect.any(String),
+      token_type: expect.stringMatching(/^bearer$/i),
+      // the fields Rivery's own answer has, next to ours
+      status_code: 200,
+      expires_in: expect.any(Number),
+      client_id: stack.appEnv.CONNECTFLOW_PROVIDER_DEMO_CLIENT_ID,
+      application_id: null,
+      scope: 'read',
+      message: 'Connected to Demo provider',
     });
+    expect(credentials.body.expires_in).toBeGreaterThan(3000);
     expect(credentials.body.access_token).toEqual(expect.any(String));
     expect(credentials.body.refresh_token).toEqual(expect.any(String));
 

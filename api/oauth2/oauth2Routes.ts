@@ -14,6 +14,9 @@ import { issueAuthorization } from './issueAuthorization.js';
 import { errorResponses } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
 import { openConnectPage } from '../connect/openConnectPage.js';
+import { oauthAppCredentials } from '../../lib/providers/oauthAppCredentials.js';
+import type { ProviderEntry } from '../../lib/providers/providerEntry.js';
+import type { OAuthAppRef } from '../../lib/store/documents.js';
 
 /**
  * The credentials and the provider's own fields, spread in last (a catalog may name any field), so
@@ -26,6 +29,12 @@ const Credentials = z.looseObject({
   datasource_id: z.unknown().describe('string'),
   access_token: z.unknown().describe('string'),
   expires_at: z.unknown().describe('ISO date-time or null'),
+  status_code: z.unknown().describe('200'),
+  expires_in: z.unknown().describe('seconds the access token has left, or null'),
+  token_type: z.unknown().describe('string'),
+  client_id: z.unknown().describe('the client id of the OAuth app the connection was authorized with'),
+  application_id: z.unknown().describe('null'),
+  scope: z.unknown().describe('the granted scopes, space separated'),
 });
 const Pending = z.object({ status: z.literal('pending'), message: z.string() });
 
@@ -101,16 +110,29 @@ export const oauth2Routes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) 
       const connection = stored && visibleTo(stored, caller) ? stored : null;
       if (!connection) throw new HttpError(410, 'deleted', 'the connection made by this request was deleted');
       const credentials = readCredentials(ctx.keyRing, connection);
-      const providerName = ctx.catalog.get(connection.provider)?.name ?? connection.provider;
+      const entry = ctx.catalog.get(connection.provider);
+      const expiresAt = connection.tokenExpiresAt;
+      // Rivery's field names next to ours, so a client reading either works.
       return {
         status: 200,
-        message: `${providerName} connected successfully`,
+        status_code: 200,
+        message: `Connected to ${entry?.name ?? connection.provider}`,
         connection_id: connection._id,
         datasource_id: connection.provider,
+        client_id: entry ? await oauthAppClientId(ctx, entry, connection.oauthApp) : null,
+        application_id: null,
+        scope: connection.scopes.join(' '),
         ...credentials,
-        expires_at: connection.tokenExpiresAt?.toISOString() ?? null,
+        expires_at: expiresAt?.toISOString() ?? null,
+        expires_in: expiresAt ? Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000)) : null,
         ...connection.providerData,
       };
     },
   );
 };
+
+/** The client id of the OAuth app a connection was authorized with (null when the service's is no longer configured). */
+async function oauthAppClientId(ctx: ApiContext, entry: ProviderEntry, ref: OAuthAppRef | undefined) {
+  if (ref?.kind === 'account') return ref.clientId;
+  return (await oauthAppCredentials(ctx.store, ctx.keyRing, ctx.config, entry, ref))?.clientId ?? null;
+}
