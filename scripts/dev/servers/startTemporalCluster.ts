@@ -6,7 +6,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { startChild, untilReadyOrExit, type ManagedChild } from './childProcess.js';
-import { freePort } from './freePort.js';
+import { freeLowPort, freePort } from './freePort.js';
 import { waitFor } from './waitFor.js';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../../lib/temporal/names.js';
 
@@ -56,8 +56,10 @@ export async function startTemporalCluster(opts: StartTemporalClusterOptions): P
   await setUpSchema(opts, databases.default, path.join(opts.schemaModuleDir, 'schema/postgresql/v12/temporal'));
   await setUpSchema(opts, databases.visibility, path.join(opts.schemaModuleDir, 'schema/postgresql/v12/visibility'));
 
-  fs.mkdirSync(opts.configDir, { recursive: true });
-  const configFile = path.join(opts.configDir, 'temporal-server.yaml');
+  // The server reads `<root>/<config dir>/<env>.yaml`.
+  const serverConfigDir = path.join(opts.configDir, 'temporal-server');
+  fs.mkdirSync(serverConfigDir, { recursive: true });
+  const configFile = path.join(serverConfigDir, 'connectflow.yaml');
   const dynamicConfigFile = path.join(opts.configDir, 'temporal-dynamic-config.yaml');
   fs.writeFileSync(dynamicConfigFile, dynamicConfigYaml());
   fs.writeFileSync(configFile, await serverConfigYaml(opts, databases, dynamicConfigFile));
@@ -66,7 +68,17 @@ export async function startTemporalCluster(opts: StartTemporalClusterOptions): P
     startChild(
       `temporal-${services.join('+')}`,
       opts.serverBinary,
-      ['--config-file', configFile, '--allow-no-auth', 'start', ...services.flatMap((s) => ['--service', s])],
+      [
+        '--root',
+        serverConfigDir,
+        '--config',
+        '.',
+        '--env',
+        'connectflow',
+        '--allow-no-auth',
+        'start',
+        ...services.flatMap((s) => ['--service', s]),
+      ],
       { logFile: opts.logDir ? path.join(opts.logDir, `temporal-${i}-${services.join('+')}.log`) : undefined },
     ),
   );
@@ -144,7 +156,7 @@ async function serverConfigYaml(
   const rpc = async (grpcPort: number) => `
     rpc:
       grpcPort: ${grpcPort}
-      membershipPort: ${await freePort()}
+      membershipPort: ${await freeLowPort()}
       bindOnIP: 127.0.0.1`;
   const httpPort = await freePort();
   return `# Written by scripts/dev/servers/startTemporalCluster.ts at each start.
