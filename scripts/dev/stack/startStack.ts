@@ -12,6 +12,7 @@ import { startChild, type ManagedChild } from '../servers/childProcess.js';
 import { freePort } from '../servers/freePort.js';
 import { startFerretDb } from '../servers/startFerretDb.js';
 import { startTemporal } from '../servers/startTemporal.js';
+import { startTemporalUi } from '../servers/startTemporalUi.js';
 import { createDatabase, startTemporalCluster, type PostgresServer } from '../servers/startTemporalCluster.js';
 import { waitFor } from '../servers/waitFor.js';
 import { waitForPoller } from '../servers/waitForPoller.js';
@@ -163,7 +164,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           processes: TEMPORAL_PROCESSES,
           logDir: options.logsToFiles ? join(dataDir, 'logs') : undefined,
         });
-        return { ...cluster, uiUrl: null };
+        const ui = await startTemporalUi({
+          binary: tools.temporalUi!,
+          temporalAddress: cluster.address,
+          configDir: join(dataDir, 'temporal-ui'),
+          port: temporalPorts!.ui,
+          namespace,
+          codecEndpoint: `${apiUrl}/codec`,
+          logFile: logFile('temporal-ui'),
+        }).catch(async (err: unknown) => {
+          await cluster.child.stop();
+          throw err;
+        });
+        const both = [cluster.child, ui.child];
+        const child: ManagedChild = {
+          name: 'temporal',
+          pid: cluster.child.pid,
+          exited: Promise.race(both.map((c) => c.exited)),
+          stop: async (signal, graceMs) => void (await Promise.all(both.map((c) => c.stop(signal, graceMs)))),
+          kill9: async () => void (await Promise.all(both.map((c) => c.kill9()))),
+        };
+        return { address: cluster.address, uiUrl: ui.uiUrl, child };
       }
       log(`starting Temporal dev server on 127.0.0.1:${temporalPorts!.port} (UI ${temporalPorts!.ui})...`);
       return startTemporal({
