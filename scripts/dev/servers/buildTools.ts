@@ -8,8 +8,13 @@ import {
   FERRETDB_PATCHES,
   FERRETDB_VERSION,
   TEMPORAL_CLI_VERSION,
+  TEMPORAL_SERVER_VERSION,
+  TEMPORAL_UI_VERSION,
   ferretDbBinaryPath,
   temporalBinaryPath,
+  temporalServerBinaryPath,
+  temporalSqlToolBinaryPath,
+  temporalUiBinaryPath,
   toolCacheDir,
 } from './toolPaths.js';
 
@@ -19,6 +24,9 @@ type Log = (line: string) => void;
 
 /** Wrapper Go module whose go.mod/go.sum pin (and verify) the FerretDB module. */
 const FERRETDB_TOOL_MODULE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../tools/ferretdb');
+
+/** Wrapper Go module pinning go.temporal.io/server (the server and its SQL schema tool). */
+const TEMPORAL_SERVER_TOOL_MODULE_DIR = path.resolve(FERRETDB_TOOL_MODULE_DIR, '../temporal-server');
 
 interface Tool {
   label: string;
@@ -34,6 +42,45 @@ const temporalTool: Tool = {
     await runGo(['install', `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`], workDir, gobin, log);
   },
 };
+
+/** A package of go.temporal.io/server, built in the wrapper module so go.mod/go.sum pin its dependencies. */
+function goModuleTool(moduleDir: string, pkg: string, binary: string, version: string): Tool {
+  return {
+    label: `${path.basename(binary)} ${version}`,
+    binary,
+    async build(gobin, _workDir, log) {
+      await runGo(['build', '-o', path.join(gobin, path.basename(binary)), pkg], moduleDir, gobin, log);
+    },
+  };
+}
+const temporalServerTool = (pkg: string, binary: string) =>
+  goModuleTool(TEMPORAL_SERVER_TOOL_MODULE_DIR, pkg, binary, TEMPORAL_SERVER_VERSION);
+
+const temporalServer = temporalServerTool('go.temporal.io/server/cmd/server', temporalServerBinaryPath());
+const temporalSqlTool = temporalServerTool('go.temporal.io/server/cmd/tools/sql', temporalSqlToolBinaryPath());
+/** Its own wrapper module: the UI server's dependencies differ from the server's. */
+const temporalUiTool = goModuleTool(
+  path.resolve(FERRETDB_TOOL_MODULE_DIR, '../temporal-ui'),
+  'github.com/temporalio/ui-server/v2/cmd/server',
+  temporalUiBinaryPath(),
+  TEMPORAL_UI_VERSION,
+);
+
+/** The server module's directory in the Go module cache: its schema/postgresql holds the SQL schemas. */
+export async function temporalServerModuleDir(): Promise<string> {
+  const { stdout } = await execFileAsync('go', ['mod', 'download', '-json', 'go.temporal.io/server'], {
+    cwd: TEMPORAL_SERVER_TOOL_MODULE_DIR,
+    env: { ...process.env, GOWORK: 'off' },
+  });
+  const mod = JSON.parse(stdout) as { Version?: string; Dir?: string; Error?: string };
+  if (mod.Error || !mod.Dir) throw new Error(`go mod download go.temporal.io/server failed: ${mod.Error ?? stdout}`);
+  if (mod.Version !== `v${TEMPORAL_SERVER_VERSION}`) {
+    throw new Error(
+      `${TEMPORAL_SERVER_TOOL_MODULE_DIR}/go.mod pins ${mod.Version}, expected v${TEMPORAL_SERVER_VERSION}`,
+    );
+  }
+  return mod.Dir;
+}
 
 /**
  * FerretDB panics at start-up when built as a plain `go install ...@version` or as a `tool` of
@@ -81,15 +128,30 @@ async function useIdIndex(src: string): Promise<void> {
 
 /** Makes sure the requested binaries are in the cache, building missing ones with `go`. */
 export async function ensureTools(
-  which: { temporal: boolean; ferretdb: boolean },
+  which: { temporal: boolean; ferretdb: boolean; temporalServer?: boolean },
   log: Log = console.log,
-): Promise<{ temporal?: string; ferretdb?: string }> {
-  // Both build at once (Go's build cache is safe for concurrent use): a fresh machine waits for the slower one only.
-  const [temporal, ferretdb] = await Promise.all([
+): Promise<{
+  temporal?: string;
+  ferretdb?: string;
+  temporalServer?: string;
+  temporalSqlTool?: string;
+  temporalUi?: string;
+}> {
+  // All build at once (Go's build cache is safe for concurrent use): a fresh machine waits for the slowest one only.
+  const [temporal, ferretdb, server, sqlTool, ui] = await Promise.all([
     which.temporal ? ensureTool(temporalTool, log) : undefined,
     which.ferretdb ? ensureTool(ferretDbTool, log) : undefined,
+    which.temporalServer ? ensureTool(temporalServer, log) : undefined,
+    which.temporalServer ? ensureTool(temporalSqlTool, log) : undefined,
+    which.temporalServer ? ensureTool(temporalUiTool, log) : undefined,
   ]);
-  return { ...(temporal ? { temporal } : {}), ...(ferretdb ? { ferretdb } : {}) };
+  return {
+    ...(temporal ? { temporal } : {}),
+    ...(ferretdb ? { ferretdb } : {}),
+    ...(server ? { temporalServer: server } : {}),
+    ...(sqlTool ? { temporalSqlTool: sqlTool } : {}),
+    ...(ui ? { temporalUi: ui } : {}),
+  };
 }
 
 async function ensureTool(tool: Tool, log: Log): Promise<string> {
@@ -187,8 +249,10 @@ async function makeWritable(dir: string): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  ensureTools({ temporal: true, ferretdb: true }).catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
+  ensureTools({ temporal: true, ferretdb: true, temporalServer: process.argv.includes('--postgres') }).catch(
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
 }

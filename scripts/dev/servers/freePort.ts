@@ -18,3 +18,17 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** An unused port below 32768 (Temporal's PostgreSQL schema stores membership ports as smallint). */
+export async function freeLowPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.unref();
+      server.on('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}

@@ -6,8 +6,10 @@ import { waitFor } from './waitFor.js';
 
 export interface StartFerretDbOptions {
   binary: string;
-  /** Directory of SQLite files, one per database; reusing it keeps the data. */
+  /** Directory of SQLite files, one per database; reusing it keeps the data. Unused with postgresUrl. */
   dataDir: string;
+  /** Store in this PostgreSQL database (FerretDB's postgresql handler) instead of SQLite files. */
+  postgresUrl?: string;
   port: number;
   /** Append server output here; otherwise it is printed with a "[ferretdb] " prefix. */
   logFile?: string;
@@ -20,15 +22,17 @@ export interface RunningFerretDb {
   child: ManagedChild;
 }
 
-/** Starts FerretDB on SQLite and resolves once a MongoDB client can ping it. */
+/** Starts FerretDB on SQLite (or PostgreSQL) and resolves once a MongoDB client can ping it. */
 export async function startFerretDb(opts: StartFerretDbOptions): Promise<RunningFerretDb> {
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   const uri = `mongodb://127.0.0.1:${opts.port}/?directConnection=true`;
 
+  const backend = opts.postgresUrl
+    ? ['--handler=postgresql', `--postgresql-url=${opts.postgresUrl}`]
+    : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
   const args = [
-    '--handler=sqlite',
-    `--sqlite-url=file:${dataDir}/`,
+    ...backend,
     `--listen-addr=127.0.0.1:${opts.port}`,
     '--telemetry=disable',
     '--debug-addr=-',

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,11 +7,13 @@ import proto from '@temporalio/proto';
 
 const { temporal } = proto;
 import { createDemoProvider, type DemoProvider, type DemoProviderOptions } from '../demoProvider/createDemoProvider.js';
-import { ensureTools } from '../servers/buildTools.js';
+import { ensureTools, temporalServerModuleDir } from '../servers/buildTools.js';
 import { startChild, type ManagedChild } from '../servers/childProcess.js';
 import { freePort } from '../servers/freePort.js';
 import { startFerretDb } from '../servers/startFerretDb.js';
 import { startTemporal } from '../servers/startTemporal.js';
+import { startTemporalUi } from '../servers/startTemporalUi.js';
+import { createDatabase, startTemporalCluster, type PostgresServer } from '../servers/startTemporalCluster.js';
 import { waitFor } from '../servers/waitFor.js';
 import { waitForPoller } from '../servers/waitForPoller.js';
 import { buildInChild } from './buildInChild.js';
@@ -38,7 +40,38 @@ export interface StackOptions {
    */
   extraProviders?: ExtraDemoProvider[];
   log?: (line: string) => void;
+  /**
+   * `sqlite` (default): Temporal's dev server and FerretDB on SQLite files in dataDir. `postgres`: the
+   * Temporal server's own services and FerretDB on the local PostgreSQL, the production shape.
+   * Default: `$CONNECTFLOW_ENGINE`.
+   */
+  engine?: Engine;
 }
+
+export type Engine = 'sqlite' | 'postgres';
+
+/** `$CONNECTFLOW_ENGINE`, checked. */
+export function engineFromEnv(): Engine {
+  const value = process.env.CONNECTFLOW_ENGINE ?? 'sqlite';
+  if (value !== 'sqlite' && value !== 'postgres')
+    throw new Error(`CONNECTFLOW_ENGINE must be sqlite or postgres, not ${value}`);
+  return value;
+}
+
+/** The PostgreSQL the postgres engine uses: libpq's PGHOST / PGPORT / PGUSER, default 127.0.0.1:5432 as postgres. */
+function postgresFromEnv(): PostgresServer {
+  return {
+    host: process.env.PGHOST ?? '127.0.0.1',
+    port: Number(process.env.PGPORT ?? 5432),
+    user: process.env.PGUSER ?? 'postgres',
+  };
+}
+
+/**
+ * Temporal's processes on the postgres engine: one per service, as a cluster runs them (the worker
+ * service, which runs Temporal's own system workflows, shares the frontend's).
+ */
+const TEMPORAL_PROCESSES = [['frontend', 'worker'], ['history'], ['matching']];
 
 export interface ExtraDemoProvider {
   id: string;
@@ -88,7 +121,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   const built = buildInChild(repoRoot);
   built.catch(() => undefined); // awaited before the services start
-  const tools = await ensureTools({ temporal: !externalTemporal, ferretdb: !externalMongo }, log);
+  const engine = options.engine ?? engineFromEnv();
+  const onPostgres = engine === 'postgres';
+  const tools = await ensureTools(
+    {
+      temporal: !externalTemporal && !onPostgres,
+      temporalServer: !externalTemporal && onPostgres,
+      ferretdb: !externalMongo,
+    },
+    log,
+  );
+  const postgres = postgresFromEnv();
+  // Each data dir gets its own databases, so tests' stacks never share state.
+  const databasePrefix = `connectflow_${createHash('sha256').update(dataDir).digest('hex').slice(0, 10)}`;
+  const schemaModuleDir = onPostgres && !externalTemporal ? await temporalServerModuleDir() : '';
+  const ferretDbDatabase = `${databasePrefix}_ferretdb`;
+  if (onPostgres && !externalMongo) await createDatabase(tools.temporalSqlTool!, postgres, ferretDbDatabase);
   const apiPort = await port('api');
   const apiUrl = `http://127.0.0.1:${apiPort}`;
 
@@ -99,7 +147,45 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     const temporalPorts = externalTemporal ? undefined : { port: await port('temporal'), ui: await port('temporalUi') };
     const mongoPort = externalMongo ? undefined : await port('mongo');
-    const launchTemporal = () => {
+    const launchTemporal = async (): Promise<{ address: string; uiUrl: string | null; child: ManagedChild }> => {
+      if (onPostgres) {
+        log(
+          `starting Temporal server (${TEMPORAL_PROCESSES.map((p) => p.join('+')).join(', ')}) on PostgreSQL, frontend 127.0.0.1:${temporalPorts!.port}...`,
+        );
+        const cluster = await startTemporalCluster({
+          serverBinary: tools.temporalServer!,
+          sqlToolBinary: tools.temporalSqlTool!,
+          schemaModuleDir,
+          postgres,
+          databasePrefix: `${databasePrefix}_temporal`,
+          configDir: dataDir,
+          port: temporalPorts!.port,
+          namespace,
+          processes: TEMPORAL_PROCESSES,
+          logDir: options.logsToFiles ? join(dataDir, 'logs') : undefined,
+        });
+        const ui = await startTemporalUi({
+          binary: tools.temporalUi!,
+          temporalAddress: cluster.address,
+          configDir: join(dataDir, 'temporal-ui'),
+          port: temporalPorts!.ui,
+          namespace,
+          codecEndpoint: `${apiUrl}/codec`,
+          logFile: logFile('temporal-ui'),
+        }).catch(async (err: unknown) => {
+          await cluster.child.stop();
+          throw err;
+        });
+        const both = [cluster.child, ui.child];
+        const child: ManagedChild = {
+          name: 'temporal',
+          pid: cluster.child.pid,
+          exited: Promise.race(both.map((c) => c.exited)),
+          stop: async (signal, graceMs) => void (await Promise.all(both.map((c) => c.stop(signal, graceMs)))),
+          kill9: async () => void (await Promise.all(both.map((c) => c.kill9()))),
+        };
+        return { address: cluster.address, uiUrl: ui.uiUrl, child };
+      }
       log(`starting Temporal dev server on 127.0.0.1:${temporalPorts!.port} (UI ${temporalPorts!.ui})...`);
       return startTemporal({
         binary: tools.temporal!,
@@ -112,9 +198,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       });
     };
     const launchMongo = () => {
-      log(`starting FerretDB on 127.0.0.1:${mongoPort}...`);
+      log(
+        `starting FerretDB on 127.0.0.1:${mongoPort}${onPostgres ? ` (PostgreSQL database ${ferretDbDatabase})` : ''}...`,
+      );
       return startFerretDb({
         binary: tools.ferretdb!,
+        ...(onPostgres
+          ? { postgresUrl: `postgres://${postgres.user}@${postgres.host}:${postgres.port}/${ferretDbDatabase}` }
+          : {}),
         dataDir: join(dataDir, 'ferretdb'),
         port: mongoPort!,
         logFile: logFile('ferretdb'),
