@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_REFRESHES_PER_RUN } from '../workflows/runLength.js';
 
 /** Every environment variable connectflow reads, parsed once. Unset values fall back to development defaults. */
 export const ConfigSchema = z.object({
@@ -32,6 +33,11 @@ export const ConfigSchema = z.object({
   CONNECTFLOW_REFRESH_THROTTLE_COOLDOWN_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
   /** An on-demand refresh within this long after the last one returns that one's result. */
   CONNECTFLOW_REFRESH_COALESCE_SECONDS: z.coerce.number().min(0).max(3_600).default(10),
+  /**
+   * A connection's workflow continues as a new run after this many refreshes (or sooner when Temporal
+   * suggests it): fewer runs cost the server less, a shorter run is cheaper to replay.
+   */
+  CONNECTFLOW_REFRESHES_PER_RUN: z.coerce.number().int().min(1).max(500).default(DEFAULT_REFRESHES_PER_RUN),
   /**
    * How long an activity attempt (code exchange, refresh) may run before Temporal retries it elsewhere,
    * e.g. after its worker died. Provider HTTP calls time out well inside it.
@@ -151,6 +157,8 @@ export interface RefreshTiming {
   throttle: { limit: number; windowSeconds: number; cooldownSeconds: number };
   /** start-to-close of one exchange or refresh attempt */
   activityTimeoutSeconds: number;
+  /** refreshes one workflow run holds before it continues as new (absent in timing from older workers: one) */
+  refreshesPerRun?: number;
 }
 
 export function refreshTiming(config: Config): RefreshTiming {
@@ -167,6 +175,7 @@ export function refreshTiming(config: Config): RefreshTiming {
       cooldownSeconds: config.CONNECTFLOW_REFRESH_THROTTLE_COOLDOWN_SECONDS,
     },
     activityTimeoutSeconds: config.CONNECTFLOW_ACTIVITY_TIMEOUT_SECONDS,
+    refreshesPerRun: config.CONNECTFLOW_REFRESHES_PER_RUN,
   };
 }
 

@@ -51,10 +51,10 @@ describe('connectionWorkflow replays recorded histories', () => {
       ))!;
       const handle = clients.temporal.workflow.getHandle(connectionWorkflowId(connectionId));
       if (name === 'denied') await handle.result();
-      // A refreshed connection continues-as-new after its first planned refresh: replay that whole first run.
+      // A refreshed connection continues as new after CONNECTFLOW_REFRESHES_PER_RUN refreshes: replay that whole first run.
       const runId = name === 'refreshed' ? (await handle.describe()).runId : undefined;
       if (name === 'refreshed') {
-        await waitUntil('the first planned refresh', async () => (await handle.describe()).runId !== runId);
+        await waitUntil('the first run to end', async () => (await handle.describe()).runId !== runId);
       }
       const history = await clients.temporal.workflow.getHandle(handle.workflowId, runId).fetchHistory();
       await Worker.runReplayHistory(replayOptions, history, handle.workflowId);

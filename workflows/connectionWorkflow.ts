@@ -17,6 +17,7 @@ import {
 import { initialState, setStatus, showStatus, snapshot } from './connectionState.js';
 import { createRefresher } from './refresher.js';
 import { validityPassed } from './requestValidity.js';
+import { runIsFull } from './runLength.js';
 
 /** One authorization request waiting for the provider's redirect. */
 interface PendingRequest {
@@ -29,7 +30,7 @@ interface PendingRequest {
 /**
  * One connection, one workflow (`connection/<connectionId>`), for the connection's whole life:
  * `authorize` (issue the auth_uri, wait for the callback under the validity timer, exchange the code),
- * then `keepFresh` (timer, refresh, continue as new) until `disconnect`. Tokens never enter this code:
+ * then `keepFresh` (timer, refresh; continue as new every few refreshes) until `disconnect`. Tokens never enter this code:
  * activities store them and return only their times.
  */
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<{ status: WorkflowStatus }> {
@@ -160,7 +161,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     return current.issued;
   }
 
-  // ---- keepFresh: timer, refresh, carry on as a new run
+  // ---- keepFresh: timer, refresh, and every few refreshes carry on as a new run
   async function keepFresh(): Promise<{ status: WorkflowStatus }> {
     for (;;) {
       const planned = { clock: state.clock, status: state.status };
@@ -173,19 +174,29 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
       if (disconnecting) return disconnect();
       if (state.status === 'deleted') return finish('deleted'); // the document vanished (deleted elsewhere)
       if (woken) {
-        if (workflowInfo().continueAsNewSuggested && !request && !refresher.busy() && !disconnecting) await carryOn();
+        if (!request && !refresher.busy() && runFull(false)) await carryOn();
         continue;
       }
       if ((await refresher.refreshAsPlanned()) !== 'refreshed') continue;
       if (currentStatus() === 'deleted') return finish('deleted');
-      if (!request && !disconnecting) await carryOn();
+      if (!request && !disconnecting && runFull(true)) await carryOn();
     }
   }
 
-  /** Keeps each run's history small: a fresh run with the connection's state (and nothing else) carried over. */
-  async function carryOn(): Promise<never> {
-    await condition(allHandlersFinished);
-    return continueAsNew<typeof connectionWorkflow>({
+  /** Whether this run has held its share (workflows/runLength.ts). */
+  function runFull(afterPlannedRefresh: boolean): boolean {
+    const { continueAsNewSuggested } = workflowInfo();
+    return runIsFull({ refreshes: refresher.made(), afterPlannedRefresh, continueAsNewSuggested }, state.timing);
+  }
+
+  /**
+   * Keeps each run's history small: a fresh run with the connection's state (and nothing else) carried
+   * over, once every handler has finished. A request or a disconnect arriving meanwhile stays in this run.
+   */
+  async function carryOn(): Promise<void> {
+    await condition(() => allHandlersFinished() || disconnecting);
+    if (disconnecting || request) return;
+    await continueAsNew<typeof connectionWorkflow>({
       connectionId,
       accountId: input.accountId,
       provider: input.provider,

@@ -20,6 +20,7 @@ export function createRefresher(
   let refreshPausedUntil = saved?.refreshPausedUntil ?? null;
   let running: { scope: CancellationScope; result: Promise<ConnectionSnapshot> } | undefined;
   let lastRefreshMs: number | undefined;
+  let made = 0;
 
   /** When to refresh next (epoch ms), or undefined when nothing lapses. */
   function nextRefreshAt(): number | undefined {
@@ -32,7 +33,7 @@ export function createRefresher(
     if (await pausedByThrottle()) return 'paused';
     recentRefreshes = [...recentRefreshes, Date.now()];
     try {
-      await refreshCoalesced();
+      await joinOrStartRefresh(); // not the coalescing window: that is for refreshes asked for
     } catch (err) {
       if (isCancellation(err)) return 'cancelled';
       throw err;
@@ -68,11 +69,18 @@ export function createRefresher(
   function refreshCoalesced(): Promise<ConnectionSnapshot> {
     if (running) return running.result;
     if (withinCoalescingWindow(lastRefreshMs, Date.now(), state.timing)) return Promise.resolve(snapshot(state));
+    return joinOrStartRefresh();
+  }
+
+  /** The token-endpoint call in flight, or a new one. */
+  function joinOrStartRefresh(): Promise<ConnectionSnapshot> {
+    if (running) return running.result;
     const scope = new CancellationScope();
     const result = scope
       .run(() => activities.refresh.refreshTokens({ connectionId: state.connectionId }))
       .then((refreshed) => {
         lastRefreshMs = Date.now();
+        made += 1;
         if (refreshed.status === 'missing') {
           setStatus(state, 'deleted');
           return snapshot(state);
@@ -94,6 +102,8 @@ export function createRefresher(
     nextRefreshAt,
     refreshAsPlanned,
     refreshCoalesced,
+    /** token-endpoint refreshes this run made (planned and on demand) */
+    made: () => made,
     /** whether a refresh is in flight */
     busy: () => running !== undefined,
     cancel: () => running?.scope.cancel(),

@@ -27,7 +27,7 @@ export interface TestStackInfo {
 
 /**
  * Short timings so 5-second tokens are refreshed: 2 s margin, at most every 2 s, backoff 1 s doubling to
- * 4 s, and a throttle that lets the suite's short tokens be (its own test sets its own); webhook retries
+ * 4 s, a throttle that lets the suite's short tokens be (its own test sets its own), runs of 3 refreshes; webhook retries
  * from 0.5 s doubling to 2 s.
  */
 const TEST_ENV = {
@@ -41,6 +41,7 @@ const TEST_ENV = {
   CONNECTFLOW_REFRESH_COALESCE_SECONDS: '3',
   CONNECTFLOW_REFRESH_MIN_INTERVAL_SECONDS: '2',
   CONNECTFLOW_REFRESH_THROTTLE_LIMIT: '1000',
+  CONNECTFLOW_REFRESHES_PER_RUN: '3',
   CONNECTFLOW_AUDIT_INTERVAL_SECONDS: '3600',
   // Every test's browser lands on the callback from 127.0.0.1; the abuse test runs its own limited API.
   CONNECTFLOW_CALLBACK_RATE_LIMIT: '100000',
