@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConnectionStatusAttribute, connectionWorkflowId } from '../lib/temporal/names.js';
 import { refreshLeadMs } from '../workflows/planRefresh.js';
 import { connectInBrowser, storedCredentials } from './support/connectInBrowser.js';
+import { itEngineIndependent } from './support/engine.js';
 import { providerControl } from './support/providerControl.js';
 import { stack } from './support/testStack.js';
 import { waitUntil } from './support/waitUntil.js';
@@ -100,7 +101,7 @@ describe('a connection is kept fresh for as long as it exists', () => {
     }
   });
 
-  it('a provider that does not rotate keeps the same refresh token', async () => {
+  itEngineIndependent('a provider that does not rotate keeps the same refresh token', async () => {
     const provider = providerControl('short_fixed');
     const connectionId = await connectInBrowser(clients.rivery, clients.browser, 'short_fixed');
     const { lapsed, refreshTokens } = await watchThreeRefreshes(connectionId);
@@ -109,22 +110,25 @@ describe('a connection is kept fresh for as long as it exists', () => {
     expect(await provider.introspect(refreshTokens[0]!)).toBe(true);
   });
 
-  it('an access token without expires_in is refreshed before its 20-second refresh token lapses, and still works after 60 s', async () => {
-    const provider = providerControl('no_expiry');
-    const before = await provider.refreshCalls();
-    const connectionId = await connectInBrowser(clients.rivery, clients.browser, 'no_expiry');
-    const started = Date.now();
-    const first = await clients.store.connections.findOne({ _id: connectionId });
-    expect(first).toMatchObject({ tokenExpiresAt: null });
-    expect(first!.refreshTokenExpiresAt!.getTime() - started).toBeGreaterThan(15_000);
+  itEngineIndependent(
+    'an access token without expires_in is refreshed before its 20-second refresh token lapses, and still works after 60 s',
+    async () => {
+      const provider = providerControl('no_expiry');
+      const before = await provider.refreshCalls();
+      const connectionId = await connectInBrowser(clients.rivery, clients.browser, 'no_expiry');
+      const started = Date.now();
+      const first = await clients.store.connections.findOne({ _id: connectionId });
+      expect(first).toMatchObject({ tokenExpiresAt: null });
+      expect(first!.refreshTokenExpiresAt!.getTime() - started).toBeGreaterThan(15_000);
 
-    await waitUntil("60 seconds of a connection's life", async () => Date.now() - started > 60_000, 90_000);
-    const doc = (await clients.store.connections.findOne({ _id: connectionId }))!;
-    const current = (await storedCredentials(clients.store, connectionId))!;
-    expect(doc.refreshTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now());
-    expect(await provider.introspect(current.refresh_token!)).toBe(true);
-    expect((await provider.refreshCalls()) - before).toBeGreaterThanOrEqual(2);
-    const refreshed = await clients.rivery.request('POST', `/api/connections/${connectionId}/refresh`);
-    expect(refreshed.status).toBe(200);
-  });
+      await waitUntil("60 seconds of a connection's life", async () => Date.now() - started > 60_000, 90_000);
+      const doc = (await clients.store.connections.findOne({ _id: connectionId }))!;
+      const current = (await storedCredentials(clients.store, connectionId))!;
+      expect(doc.refreshTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now());
+      expect(await provider.introspect(current.refresh_token!)).toBe(true);
+      expect((await provider.refreshCalls()) - before).toBeGreaterThanOrEqual(2);
+      const refreshed = await clients.rivery.request('POST', `/api/connections/${connectionId}/refresh`);
+      expect(refreshed.status).toBe(200);
+    },
+  );
 });

@@ -5,7 +5,7 @@ import 'vitest';
 import type { TestProject } from 'vitest/node';
 import type { Server } from 'node:http';
 import { refreshTiming, loadConfig, type RefreshTiming } from '../../lib/config.js';
-import { startStack, type ExtraDemoProvider, type Stack } from '../../scripts/dev/stack/startStack.js';
+import { startStack, type Engine, type ExtraDemoProvider } from '../../scripts/dev/stack/startStack.js';
 import { startProviderControlServer } from './providerControlServer.js';
 
 export const TEST_KEYS = readFileSync(new URL('../fixtures/test-encryption-keys', import.meta.url), 'utf8').trim();
@@ -78,29 +78,46 @@ const PROFILES: ExtraDemoProvider[] = [
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** the project's engine (vitest.config.ts); files that start a stack of their own use it too */
+    engine: Engine;
     stack: TestStackInfo;
   }
 }
 
-let stack: Stack | undefined;
-let control: Server | undefined;
-let dataDir: string | undefined;
-
-/** Starts real servers on free ports with a throw-away data dir for the whole suite, and stops them. */
-export async function setup(project: TestProject): Promise<void> {
-  dataDir = mkdtempSync(join(tmpdir(), 'connectflow-test-'));
+/**
+ * Starts real servers on free ports with a throw-away data dir for the project's files, on the project's
+ * engine; the returned teardown stops them and drops what they stored. Each project runs its own.
+ */
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { engine } = project.getProvidedContext();
+  const dataDir = mkdtempSync(join(tmpdir(), 'connectflow-test-'));
   const started = Date.now();
-  stack = await startStack({
+  const log = (line: string) => console.log(`[stack ${engine}] ${line}`);
+  const stack = await startStack({
     dataDir,
     ports: 'free',
     logsToFiles: true,
     env: TEST_ENV,
     extraProviders: PROFILES,
-    log: (line) => console.log(`[stack] ${line}`),
+    engine,
+    dropDatabasesOnStop: !process.env.CONNECTFLOW_KEEP_TEST_DATA,
+    log,
+  }).catch((err: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   });
-  const controlServer = await startProviderControlServer(stack.providers);
+  let control: Server | undefined;
+  const teardown = async () => {
+    control?.close();
+    await stack.stop();
+    if (!process.env.CONNECTFLOW_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+  };
+  const controlServer = await startProviderControlServer(stack.providers).catch(async (err: unknown) => {
+    await teardown();
+    throw err;
+  });
   control = controlServer.server;
-  console.log(`[stack] ready in ${((Date.now() - started) / 1000).toFixed(1)} s (logs in ${dataDir}/logs)`);
+  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s (logs in ${dataDir}/logs)`);
   project.provide('stack', {
     apiUrl: stack.apiUrl,
     mongoUri: stack.mongoUri,
@@ -119,10 +136,5 @@ export async function setup(project: TestProject): Promise<void> {
       ),
     ),
   });
-}
-
-export async function teardown(): Promise<void> {
-  control?.close();
-  await stack?.stop();
-  if (dataDir && !process.env.CONNECTFLOW_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+  return teardown;
 }

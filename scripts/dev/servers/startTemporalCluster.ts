@@ -1,24 +1,16 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { startChild, untilReadyOrExit, type ManagedChild } from './childProcess.js';
-import { freeLowPort, freePort } from './freePort.js';
+import { freeLowPort, freePort, isPortFree } from './freePort.js';
+import { createDatabase, runSqlTool, type PostgresServer } from './postgresDatabases.js';
 import { waitFor } from './waitFor.js';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../../lib/temporal/names.js';
 
 const { temporal } = proto;
-const execFileAsync = promisify(execFile);
-
-/** A PostgreSQL server reached over TCP without a password (trust auth), as on the dev machines and CI. */
-export interface PostgresServer {
-  host: string;
-  port: number;
-  user: string;
-}
 
 export interface StartTemporalClusterOptions {
   serverBinary: string;
@@ -26,8 +18,10 @@ export interface StartTemporalClusterOptions {
   /** go.temporal.io/server's module directory (its schema/postgresql/v12 holds the schemas). */
   schemaModuleDir: string;
   postgres: PostgresServer;
-  /** Databases `<prefix>` (history, matching, metadata) and `<prefix>_visibility`. */
-  databasePrefix: string;
+  /** Its databases: `default` (history, matching, metadata) and `visibility`. */
+  databases: { default: string; visibility: string };
+  /** The data dir the databases belong to (their label, see postgresDatabases.ts). */
+  dataDir: string;
   /** Where the generated config and dynamic config live. */
   configDir: string;
   port: number;
@@ -52,7 +46,7 @@ export interface RunningTemporalCluster {
 export async function startTemporalCluster(opts: StartTemporalClusterOptions): Promise<RunningTemporalCluster> {
   const namespace = opts.namespace ?? 'default';
   const address = `127.0.0.1:${opts.port}`;
-  const databases = { default: opts.databasePrefix, visibility: `${opts.databasePrefix}_visibility` };
+  const databases = opts.databases;
   await setUpSchema(opts, databases.default, path.join(opts.schemaModuleDir, 'schema/postgresql/v12/temporal'));
   await setUpSchema(opts, databases.visibility, path.join(opts.schemaModuleDir, 'schema/postgresql/v12/visibility'));
 
@@ -62,9 +56,10 @@ export async function startTemporalCluster(opts: StartTemporalClusterOptions): P
   const configFile = path.join(serverConfigDir, 'connectflow.yaml');
   const dynamicConfigFile = path.join(opts.configDir, 'temporal-dynamic-config.yaml');
   fs.writeFileSync(dynamicConfigFile, dynamicConfigYaml());
-  fs.writeFileSync(configFile, await serverConfigYaml(opts, databases, dynamicConfigFile));
+  const ports = await servicePorts(path.join(serverConfigDir, 'ports.json'));
+  fs.writeFileSync(configFile, serverConfigYaml(opts, databases, dynamicConfigFile, ports));
 
-  const children = opts.processes.map((services, i) =>
+  const start = (services: string[], i: number) =>
     startChild(
       `temporal-${services.join('+')}`,
       opts.serverBinary,
@@ -80,8 +75,26 @@ export async function startTemporalCluster(opts: StartTemporalClusterOptions): P
         ...services.flatMap((s) => ['--service', s]),
       ],
       { logFile: opts.logDir ? path.join(opts.logDir, `temporal-${i}-${services.join('+')}.log`) : undefined },
-    ),
+    );
+  // Every process writes the cluster's metadata as it starts, and on a fresh database all but one such
+  // insert fail (duplicate key) and end their process: the frontend's goes first, the rest once it listens.
+  const first = Math.max(
+    0,
+    opts.processes.findIndex((services) => services.includes('frontend')),
   );
+  const children = [start(opts.processes[first]!, first)];
+  try {
+    await untilReadyOrExit(children[0]!, (signal) =>
+      waitFor(`the Temporal frontend to listen on ${address}`, () => listening(opts.port), {
+        timeoutMs: opts.readyTimeoutMs ?? 120_000,
+        signal,
+      }),
+    );
+  } catch (err) {
+    await children[0]!.stop();
+    throw err;
+  }
+  children.push(...opts.processes.flatMap((services, i) => (i === first ? [] : [start(services, i)])));
   const child = groupOf(children);
   try {
     await untilReadyOrExit(child, (signal) =>
@@ -98,35 +111,10 @@ export async function startTemporalCluster(opts: StartTemporalClusterOptions): P
   return { address, child };
 }
 
-/** Creates a PostgreSQL database unless it exists (the sql tool's create-database, used for FerretDB's too). */
-export async function createDatabase(sqlToolBinary: string, postgres: PostgresServer, database: string): Promise<void> {
-  await execFileAsync(sqlToolBinary, [...sqlToolArgs(postgres, database), 'create-database'], {
-    timeout: 60_000,
-  }).catch((err: { stderr?: string; message: string }) => {
-    if (!/already exists/.test(`${err.stderr ?? ''} ${err.message}`)) throw err;
-  });
-}
-
-function sqlToolArgs(postgres: PostgresServer, database: string): string[] {
-  return [
-    '--plugin',
-    'postgres12',
-    '--endpoint',
-    postgres.host,
-    '--port',
-    String(postgres.port),
-    '--user',
-    postgres.user,
-    '--db',
-    database,
-  ];
-}
-
 /** create-database, setup-schema -v 0.0 and update-schema, each skipped or harmless when already done. */
 async function setUpSchema(opts: StartTemporalClusterOptions, database: string, schemaDir: string): Promise<void> {
-  const run = (args: string[]) =>
-    execFileAsync(opts.sqlToolBinary, [...sqlToolArgs(opts.postgres, database), ...args], { timeout: 120_000 });
-  await createDatabase(opts.sqlToolBinary, opts.postgres, database);
+  const run = (args: string[]) => runSqlTool(opts.sqlToolBinary, opts.postgres, database, args);
+  await createDatabase(opts.sqlToolBinary, opts.postgres, database, opts.dataDir);
   const versioned = await run(['update-schema', '--schema-dir', path.join(schemaDir, 'versioned')]).then(
     () => true,
     () => false, // no schema_version table yet
@@ -136,11 +124,51 @@ async function setUpSchema(opts: StartTemporalClusterOptions, database: string, 
   await run(['update-schema', '--schema-dir', path.join(schemaDir, 'versioned')]);
 }
 
-async function serverConfigYaml(
+/** The ports of the services besides the frontend's gRPC port (membership ports below 32768: stored as smallint). */
+interface ServicePorts {
+  frontendHttp: number;
+  frontendMembership: number;
+  history: { grpc: number; membership: number };
+  matching: { grpc: number; membership: number };
+  worker: { grpc: number; membership: number };
+}
+
+/**
+ * The ports of the last start in this config dir where they are still free, new ones otherwise. A
+ * restarted service must come back on its old membership address: for 20 s the others still take the
+ * address a dead member heartbeat from for a live one, and services that join only dead addresses form
+ * rings of their own ("Not enough hosts to serve the request") or give up.
+ */
+async function servicePorts(file: string): Promise<ServicePorts> {
+  let last: Partial<ServicePorts> = {};
+  try {
+    last = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<ServicePorts>;
+  } catch {
+    // first start here
+  }
+  const reuse = async (port: number | undefined, pick: () => Promise<number>) =>
+    port !== undefined && port < 32_768 && (await isPortFree(port)) ? port : pick();
+  const service = async (was: { grpc: number; membership: number } | undefined) => ({
+    grpc: await reuse(was?.grpc, freePort),
+    membership: await reuse(was?.membership, freeLowPort),
+  });
+  const ports: ServicePorts = {
+    frontendHttp: await reuse(last.frontendHttp, freePort),
+    frontendMembership: await reuse(last.frontendMembership, freeLowPort),
+    history: await service(last.history),
+    matching: await service(last.matching),
+    worker: await service(last.worker),
+  };
+  fs.writeFileSync(file, JSON.stringify(ports, null, 2) + '\n');
+  return ports;
+}
+
+function serverConfigYaml(
   opts: StartTemporalClusterOptions,
   databases: { default: string; visibility: string },
   dynamicConfigFile: string,
-): Promise<string> {
+  ports: ServicePorts,
+): string {
   const sql = (database: string) => `
       sql:
         pluginName: postgres12
@@ -152,13 +180,13 @@ async function serverConfigYaml(
         maxConns: 20
         maxIdleConns: 20
         maxConnLifetime: 1h`;
-  // Every service needs its own gRPC and membership port; only the frontend's is fixed.
-  const rpc = async (grpcPort: number) => `
+  // Every service needs its own gRPC and membership port.
+  const rpc = (grpcPort: number, membershipPort: number) => `
     rpc:
       grpcPort: ${grpcPort}
-      membershipPort: ${await freeLowPort()}
+      membershipPort: ${membershipPort}
       bindOnIP: 127.0.0.1`;
-  const httpPort = await freePort();
+  const httpPort = ports.frontendHttp;
   return `# Written by scripts/dev/servers/startTemporalCluster.ts at each start.
 log:
   stdout: true
@@ -175,11 +203,11 @@ global:
     maxJoinDuration: 30s
     broadcastAddress: 127.0.0.1
 services:
-  frontend:${await rpc(opts.port)}
+  frontend:${rpc(opts.port, ports.frontendMembership)}
       httpPort: ${httpPort}
-  history:${await rpc(await freePort())}
-  matching:${await rpc(await freePort())}
-  worker:${await rpc(await freePort())}
+  history:${rpc(ports.history.grpc, ports.history.membership)}
+  matching:${rpc(ports.matching.grpc, ports.matching.membership)}
+  worker:${rpc(ports.worker.grpc, ports.worker.membership)}
 clusterMetadata:
   enableGlobalNamespace: false
   failoverVersionIncrement: 10
@@ -218,6 +246,18 @@ function dynamicConfigYaml(): string {
 frontend.enableUpdateWorkflowExecution:
   - value: true
 `;
+}
+
+/** True once something accepts TCP connections on the port on 127.0.0.1. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** True once the frontend answers and the namespace and search attributes exist (registering them if not). */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,14 @@ import { freePort } from '../servers/freePort.js';
 import { startFerretDb } from '../servers/startFerretDb.js';
 import { startTemporal } from '../servers/startTemporal.js';
 import { startTemporalUi } from '../servers/startTemporalUi.js';
-import { createDatabase, startTemporalCluster, type PostgresServer } from '../servers/startTemporalCluster.js';
+import {
+  createDatabase,
+  dataDirDatabases,
+  dropDatabases,
+  dropDatabasesOfMissingDataDirs,
+  type PostgresServer,
+} from '../servers/postgresDatabases.js';
+import { startTemporalCluster } from '../servers/startTemporalCluster.js';
 import { waitFor } from '../servers/waitFor.js';
 import { waitForPoller } from '../servers/waitForPoller.js';
 import { buildInChild } from './buildInChild.js';
@@ -46,6 +53,11 @@ export interface StackOptions {
    * Default: `$CONNECTFLOW_ENGINE`.
    */
   engine?: Engine;
+  /**
+   * The data dir is thrown away after stop (tests, bench): on postgres, stop() drops its databases too.
+   * Whatever this says, a postgres stack drops the databases of data dirs that no longer exist.
+   */
+  dropDatabasesOnStop?: boolean;
 }
 
 export type Engine = 'sqlite' | 'postgres';
@@ -81,6 +93,7 @@ export interface ExtraDemoProvider {
 }
 
 export interface Stack {
+  engine: Engine;
   apiUrl: string;
   temporalAddress: string;
   temporalNamespace: string;
@@ -126,17 +139,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const tools = await ensureTools(
     {
       temporal: !externalTemporal && !onPostgres,
-      temporalServer: !externalTemporal && onPostgres,
+      // the server's SQL tool also creates and drops FerretDB's database
+      temporalServer: onPostgres && !(externalTemporal && externalMongo),
       ferretdb: !externalMongo,
     },
     log,
   );
   const postgres = postgresFromEnv();
-  // Each data dir gets its own databases, so tests' stacks never share state.
-  const databasePrefix = `connectflow_${createHash('sha256').update(dataDir).digest('hex').slice(0, 10)}`;
+  const databases = dataDirDatabases(dataDir);
   const schemaModuleDir = onPostgres && !externalTemporal ? await temporalServerModuleDir() : '';
-  const ferretDbDatabase = `${databasePrefix}_ferretdb`;
-  if (onPostgres && !externalMongo) await createDatabase(tools.temporalSqlTool!, postgres, ferretDbDatabase);
+  const ourDatabases = [
+    ...(externalTemporal ? [] : [databases.temporal, databases.temporalVisibility]),
+    ...(externalMongo ? [] : [databases.ferretDb]),
+  ];
+  if (onPostgres && ourDatabases.length) {
+    const dropped = await dropDatabasesOfMissingDataDirs(tools.temporalSqlTool!, postgres);
+    if (dropped.length) log(`dropped PostgreSQL databases of data dirs that are gone: ${dropped.join(', ')}`);
+    if (!externalMongo) await createDatabase(tools.temporalSqlTool!, postgres, databases.ferretDb, dataDir);
+  }
   const apiPort = await port('api');
   const apiUrl = `http://127.0.0.1:${apiPort}`;
 
@@ -144,6 +164,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stop = async () => {
     for (const s of [...stoppers].reverse()) await s().catch((err: unknown) => log(`stop: ${(err as Error).message}`));
   };
+  // The first stopper runs last, once every server is down.
+  if (onPostgres && options.dropDatabasesOnStop && ourDatabases.length)
+    stoppers.push(() => dropDatabases(tools.temporalSqlTool!, postgres, ourDatabases));
   try {
     const temporalPorts = externalTemporal ? undefined : { port: await port('temporal'), ui: await port('temporalUi') };
     const mongoPort = externalMongo ? undefined : await port('mongo');
@@ -157,7 +180,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           sqlToolBinary: tools.temporalSqlTool!,
           schemaModuleDir,
           postgres,
-          databasePrefix: `${databasePrefix}_temporal`,
+          databases: { default: databases.temporal, visibility: databases.temporalVisibility },
+          dataDir,
           configDir: dataDir,
           port: temporalPorts!.port,
           namespace,
@@ -199,28 +223,34 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     const launchMongo = () => {
       log(
-        `starting FerretDB on 127.0.0.1:${mongoPort}${onPostgres ? ` (PostgreSQL database ${ferretDbDatabase})` : ''}...`,
+        `starting FerretDB on 127.0.0.1:${mongoPort}${onPostgres ? ` (PostgreSQL database ${databases.ferretDb})` : ''}...`,
       );
       return startFerretDb({
         binary: tools.ferretdb!,
         ...(onPostgres
-          ? { postgresUrl: `postgres://${postgres.user}@${postgres.host}:${postgres.port}/${ferretDbDatabase}` }
+          ? { postgresUrl: `postgres://${postgres.user}@${postgres.host}:${postgres.port}/${databases.ferretDb}` }
           : {}),
         dataDir: join(dataDir, 'ferretdb'),
         port: mongoPort!,
         logFile: logFile('ferretdb'),
       });
     };
-    const [temporalServer, mongo] = await Promise.all([
+    // Both settle before either failure is thrown, so the one that did start is stopped too.
+    const [temporalLaunch, mongoLaunch] = await Promise.allSettled([
       externalTemporal
         ? Promise.resolve({ address: externalTemporal, uiUrl: null as string | null, child: undefined })
         : launchTemporal(),
       externalMongo ? Promise.resolve({ uri: externalMongo, child: undefined }) : launchMongo(),
     ]);
-    let temporalChild: ManagedChild | undefined = temporalServer.child;
-    let mongoChild: ManagedChild | undefined = mongo.child;
+    let temporalChild: ManagedChild | undefined =
+      temporalLaunch.status === 'fulfilled' ? temporalLaunch.value.child : undefined;
+    let mongoChild: ManagedChild | undefined = mongoLaunch.status === 'fulfilled' ? mongoLaunch.value.child : undefined;
     stoppers.push(async () => temporalChild?.stop());
     stoppers.push(async () => mongoChild?.stop());
+    if (temporalLaunch.status === 'rejected') throw temporalLaunch.reason;
+    if (mongoLaunch.status === 'rejected') throw mongoLaunch.reason;
+    const temporalServer = temporalLaunch.value;
+    const mongo = mongoLaunch.value;
     /** Stop / start a locally run server on the same port and data (fault-tolerance tests). */
     const temporalControl = {
       stop: async () => temporalChild?.stop(),
@@ -323,6 +353,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       workerPolling(worker),
     ]);
     return {
+      engine,
       apiUrl,
       temporalAddress: temporalServer.address,
       temporalNamespace: namespace,
