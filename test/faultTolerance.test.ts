@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PauseStep } from '../activities/pauseForTest.js';
 import { parseKeyRing } from '../lib/crypto/keyRing.js';
 import { createApiToken } from '../lib/store/apiTokens.js';
@@ -79,13 +79,20 @@ beforeAll(async () => {
   ).token;
 }, 180_000);
 
+// The servers' logs of a failed run are kept: the faults are timing-dependent and seldom come back on demand.
+let failed = false;
+afterEach(({ task }) => {
+  if (task.result?.state === 'fail') failed = true;
+});
+
 afterAll(async () => {
   console.log(`fault injection:\n  ${observed.join('\n  ')}`);
   await browser?.close();
   await temporal?.connection.close();
   await store?.close();
   await stack?.stop();
-  if (dataDir && !process.env.CONNECTFLOW_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+  if (failed) console.log(`fault tolerance (${engine}): a test failed, logs kept in ${dataDir}/logs`);
+  else if (dataDir && !process.env.CONNECTFLOW_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
 });
 
 const api = (url = stack.apiUrl) => new RiveryClient(url, token);
