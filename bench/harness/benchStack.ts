@@ -16,7 +16,7 @@ import {
 import { startChild, type ManagedChild } from '../../scripts/dev/servers/childProcess.js';
 import { freePort } from '../../scripts/dev/servers/freePort.js';
 import { waitFor } from '../../scripts/dev/servers/waitFor.js';
-import { startStack, type Stack } from '../../scripts/dev/stack/startStack.js';
+import { startStack, type Engine, type Stack } from '../../scripts/dev/stack/startStack.js';
 import { BARE_CONFIG_ENV, type BareConfig } from '../contenders/bareTemporal/config.js';
 import { DIRECT_CONFIG_ENV, type DirectConfig } from '../contenders/direct/config.js';
 import { unboundedOidcAdapter } from './oidcStorage.js';
@@ -50,6 +50,7 @@ export const PROXY_TYPE = 'bench_proxy';
 
 export interface BenchStack {
   stack: Stack;
+  engine: Engine;
   config: Config;
   keyRing: KeyRing;
   catalog: ProviderCatalog;
@@ -89,6 +90,10 @@ export interface BenchStackOptions {
   database?: string;
   /** profile the API's and the worker's main threads (profiles land in dataDir/cpu-prof) */
   cpuProf?: boolean;
+  /** the servers connectflow runs on (startStack's engine; default `$CONNECTFLOW_ENGINE`, else sqlite) */
+  engine?: Engine;
+  /** keep the data (the data dir, and on postgres its databases) after stop */
+  keepData?: boolean;
   log: (line: string) => void;
 }
 
@@ -151,6 +156,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       ports: 'free',
       logsToFiles: true,
       env,
+      engine: options.engine,
+      dropDatabasesOnStop: !options.keepData,
       extraProviders: [
         { id: FLOW_TYPE, options: { adapter: unboundedOidcAdapter() } },
         { id: COALESCE_TYPE, options: { adapter: unboundedOidcAdapter() } },
@@ -326,7 +333,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     const pids: BenchStack['pids'] = {
       worker: stack.worker.pid,
       api: stack.api.pid,
-      ...(options.servers ? {} : serverPids(dataDir)),
+      // On postgres Temporal is several processes beside PostgreSQL's: their memory is not sampled.
+      ...(options.servers || stack.engine !== 'sqlite' ? {} : serverPids(dataDir)),
       direct: direct.pid,
       bareApp: bareApp.pid,
       bareWorker: bareWorker.pid,
@@ -356,6 +364,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     };
     return {
       stack,
+      engine: stack.engine,
       config,
       keyRing,
       catalog: (await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR)).catalog,

@@ -48,7 +48,7 @@ export function formatReport(results: BenchResults): string {
   const out: string[] = [];
   const { flows, coalescing, proxy, scale } = results;
   out.push(
-    `connectflow bench (${results.sizes}) ${results.startedAt}: ${results.machine.cpus} cores (${results.machine.cpuModel ?? '?'}), ` +
+    `connectflow bench (${results.sizes}, ${results.engine ?? 'sqlite'}) ${results.startedAt}: ${results.machine.cpus} cores (${results.machine.cpuModel ?? '?'}), ` +
       `${results.machine.memoryGiB} GiB, Node ${results.machine.node}; stack up in ${results.stackStartSeconds} s`,
   );
 

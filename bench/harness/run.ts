@@ -7,14 +7,16 @@ import { costCurveSvg } from './costCurve.js';
 import { formatReport } from './report.js';
 import { runBench, type BenchPart } from './runBench.js';
 import { FULL, QUICK, scaleForCapacity, type BenchSizes } from './sizes.js';
+import { engineFromEnv } from '../../scripts/dev/stack/startStack.js';
 
 /**
- * `npm run bench [-- --quick] [--parts flows,coalescing,proxy,scale] [--scale-phases 1000,10000] [--cpu-prof] [--keep-data]`
+ * `npm run bench [-- --quick] [--parts flows,coalescing,proxy,scale] [--scale-phases 1000,10000] [--engine sqlite|postgres] [--cpu-prof] [--keep-data]`
  * `npm run bench -- --capacity [--window-seconds 180] [--rates 10,20,40,80] [--workers 1,2]`: the sustained refresh capacity
  *
- * Starts its own Temporal dev server, FerretDB, demo providers, connectflow (API + worker) and the
- * two other contenders on free ports in a throw-away data dir; prints one table per part and writes
- * the raw figures to bench/results/<date>.json (<date>-<variant>.json for --quick, --parts or --scale-phases).
+ * Starts its own Temporal and FerretDB (on SQLite files, or on PostgreSQL with `--engine postgres`: see
+ * startStack), demo providers, connectflow (API + worker) and the two other contenders on free ports in a
+ * throw-away data dir; prints one table per part and writes the raw figures to bench/results/<date>.json
+ * (<date>-<variant>.json for --quick, --parts, --scale-phases or --engine postgres).
  */
 const { values } = parseArgs({
   options: {
@@ -27,8 +29,11 @@ const { values } = parseArgs({
     'window-seconds': { type: 'string' },
     rates: { type: 'string' },
     workers: { type: 'string' },
+    engine: { type: 'string' },
   },
 });
+const engine = values.engine ?? engineFromEnv();
+if (engine !== 'sqlite' && engine !== 'postgres') throw new Error(`--engine wants sqlite or postgres, got "${engine}"`);
 const parts = values.capacity
   ? (['capacity'] as BenchPart[])
   : (values.parts?.split(',').map((p) => p.trim()) as BenchPart[] | undefined);
@@ -59,7 +64,13 @@ try {
     sizes = { ...sizes, capacity };
     sizes = { ...sizes, scale: scaleForCapacity(sizes) };
   }
-  results = await runBench({ sizes, dataDir, parts, cpuProf: values['cpu-prof'] });
+  results = await runBench({
+    sizes,
+    dataDir,
+    parts,
+    cpuProf: values['cpu-prof'],
+    stackOptions: { engine, keepData: values['keep-data'] || values['cpu-prof'] },
+  });
 } finally {
   if (values['keep-data'] || values['cpu-prof']) console.error(`[bench] data, logs and profiles kept in ${dataDir}`);
   else rmSync(dataDir, { recursive: true, force: true });
@@ -70,6 +81,7 @@ const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 mkdirSync(resultsDir, { recursive: true });
 // A run of some parts or other sizes gets its own name, so it never overwrites the day's full run.
 const variant = [
+  engine === 'postgres' ? 'postgres' : '',
   values.quick ? 'quick' : '',
   parts ? parts.join('+') : '',
   values['scale-phases'] ? `scale-${values['scale-phases'].replaceAll(',', '+')}` : '',

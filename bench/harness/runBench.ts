@@ -15,6 +15,7 @@ import { retireConnections, runScalePart, type ScalePartResult } from '../parts/
 import { CAPACITY_LIMITS, runCapacityPart, type CapacityPartResult } from '../parts/capacity.js';
 import { checkTargets, type TargetCheck } from '../targets.js';
 import type { BenchSizes } from './sizes.js';
+import type { Engine } from '../../scripts/dev/stack/startStack.js';
 import { round } from './stats.js';
 
 export type BenchPart = 'flows' | 'coalescing' | 'proxy' | 'scale' | 'capacity';
@@ -40,6 +41,8 @@ export interface RunBenchOptions {
 export interface BenchResults {
   startedAt: string;
   sizes: BenchSizes['name'];
+  /** the servers connectflow ran on (older results: sqlite) */
+  engine?: Engine;
   machine: { cpus: number; cpuModel: string | undefined; memoryGiB: number; node: string };
   env: Record<string, string>;
   contenders: Array<{ name: ContenderName; exchangesCode: boolean; wiring: string }>;
@@ -76,6 +79,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
   const results: BenchResults = {
     startedAt: new Date(started).toISOString(),
     sizes: sizes.name,
+    engine: bench.engine,
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
