@@ -64,7 +64,10 @@ export async function createDatabase(
       if (!/already exists/.test(`${err.stderr ?? ''} ${err.message}`)) throw err;
     },
   );
-  await psql(postgres, `COMMENT ON DATABASE "${database}" IS ${sqlString(`${LABEL}${hostname()}:${dataDir}`)}`);
+  // Without its label the database works, it is only never swept (e.g. while PostgreSQL has no connection to spare).
+  await psql(postgres, `COMMENT ON DATABASE "${database}" IS ${sqlString(`${LABEL}${hostname()}:${dataDir}`)}`).catch(
+    () => undefined,
+  );
 }
 
 /** Drops the databases (if they exist); their servers must be stopped. */

@@ -169,6 +169,8 @@ function serverConfigYaml(
   dynamicConfigFile: string,
   ports: ServicePorts,
 ): string {
+  // Small pools: every local stack (a test run starts two) shares the machine's PostgreSQL and its
+  // max_connections (100 by default); with 20 per pool two clusters held 70 connections idle.
   const sql = (database: string) => `
       sql:
         pluginName: postgres12
@@ -177,8 +179,8 @@ function serverConfigYaml(
         connectProtocol: tcp
         user: ${opts.postgres.user}
         password: ""
-        maxConns: 20
-        maxIdleConns: 20
+        maxConns: 10
+        maxIdleConns: 2
         maxConnLifetime: 1h`;
   // Every service needs its own gRPC and membership port.
   const rpc = (grpcPort: number, membershipPort: number) => `

@@ -153,8 +153,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...(externalMongo ? [] : [databases.ferretDb]),
   ];
   if (onPostgres && ourDatabases.length) {
-    const dropped = await dropDatabasesOfMissingDataDirs(tools.temporalSqlTool!, postgres);
-    if (dropped.length) log(`dropped PostgreSQL databases of data dirs that are gone: ${dropped.join(', ')}`);
+    // A convenience: a stack whose sweep failed runs all the same.
+    await dropDatabasesOfMissingDataDirs(tools.temporalSqlTool!, postgres).then(
+      (dropped) =>
+        dropped.length && log(`dropped PostgreSQL databases of data dirs that are gone: ${dropped.join(', ')}`),
+      (err: unknown) => log(`could not drop the databases of data dirs that are gone: ${(err as Error).message}`),
+    );
     if (!externalMongo) await createDatabase(tools.temporalSqlTool!, postgres, databases.ferretDb, dataDir);
   }
   const apiPort = await port('api');
