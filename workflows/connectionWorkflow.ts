@@ -81,7 +81,9 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         throw refusal('conflict', `the connection is ${state.status}`);
     },
   });
-  setHandler(importOutcomeUpdate, async () => {
+  setHandler(importOutcomeUpdate, async (): Promise<FlowOutcome> => {
+    // A later run of an imported connection (continued as new) was imported already.
+    if (!input.imported) return { connected: true, connectionId, provider: input.provider };
     await condition(() => importOutcome !== undefined);
     return importOutcome!;
   });
