@@ -20,6 +20,7 @@ import { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
 import type { ApiContext } from '../ApiContext.js';
 import { HttpError } from '../errors/HttpError.js';
 import { assertResolvable, checkedConnectionConfig } from '../oauth2/issueAuthorization.js';
+import { knownProvider } from '../connectionTypes/knownProvider.js';
 
 /** Tokens obtained elsewhere, to become a connection of the account (of an end user, of an integration). */
 export interface ConnectionImport {
@@ -52,14 +53,7 @@ const UNAVAILABLE = new Set(['provider_unreachable', 'provider_unavailable']);
  * 409 (a different one); a repeat of an import still under way waits for it.
  */
 export async function importConnection(ctx: ApiContext, input: ConnectionImport): Promise<ImportedConnection> {
-  const entry = ctx.catalog.get(input.provider);
-  if (!entry) {
-    throw new HttpError(
-      400,
-      'unknown_datasource',
-      `unknown datasource_id "${input.provider}"; GET /api/connection_types lists them`,
-    );
-  }
+  const entry = knownProvider(ctx.catalog, input.provider);
   const connectionConfig = checkedConnectionConfig(entry, input.connectionConfig);
   const chosen = await chooseOAuthApp(ctx.store, ctx.config, input.accountId, entry, input.integration);
   if (!chosen)
