@@ -1,4 +1,5 @@
 import { activityInfo, cancellationSignal } from '@temporalio/activity';
+import { activateImport } from './activateImport.js';
 import type { ActivityContext } from './activityContext.js';
 import { createAuthorizationRequest, type CreateAuthorizationRequestInput } from './createAuthorizationRequest.js';
 import { disconnectConnection } from './disconnectConnection.js';
@@ -16,6 +17,7 @@ export function createActivities(ctx: ActivityContext) {
     createAuthorizationRequest: (input: CreateAuthorizationRequestInput) => createAuthorizationRequest(ctx, input),
     exchangeCodeAndSave: (input: { authorizationRequestId: string; callback: CallbackParameters }) =>
       exchangeCodeAndSave(ctx, input),
+    activateImport: (input: { connectionId: string; importId: string }) => activateImport(ctx, input),
     markRequestExpired: (authorizationRequestId: string) => markRequestExpired(ctx, authorizationRequestId),
     markRequestFailed: (authorizationRequestId: string, error: { error: string; error_description: string | null }) =>
       markRequestFailed(ctx, authorizationRequestId, error),

@@ -1,13 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import * as oauth from 'oauth4webapi';
-import { providerTimeoutMs } from '../lib/providers/resolveAuthorizationServer.js';
-import { apiBaseUriOf, providerDataOf, unwrapTokenResponse } from '../lib/providers/tokenResponseFields.js';
+import { apiBaseUriOf, providerDataOf } from '../lib/providers/tokenResponseFields.js';
 import type { StoredCredentials } from '../lib/store/documents.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
 import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
-import { checkTokenLifetime } from './checkTokenLifetime.js';
+import { requestRefreshGrant } from './requestRefreshGrant.js';
 import { tokenClockOf } from '../lib/store/tokenClock.js';
 import type { RefreshTiming } from '../lib/config.js';
 import { timingForProvider } from '../lib/providers/timingForProvider.js';
@@ -76,47 +74,20 @@ export async function refreshTokens(
   };
   if (!current.refresh_token) return needsReauth('no_refresh_token', 'the provider issued no refresh token');
 
-  const { entry, as, client, clientAuth, connectionConfig, tokenRequestOptions } = await providerForActivity(
-    ctx,
-    doc.provider,
-    doc.connectionConfig ?? {},
-    doc.oauthApp,
-  );
-  const startedAt = new Date();
+  const resolved = await providerForActivity(ctx, doc.provider, doc.connectionConfig ?? {}, doc.oauthApp);
+  const { entry, connectionConfig } = resolved;
   if (
     entry.refreshNotBeforeSeconds &&
     doc.tokenExpiresAt &&
-    doc.tokenExpiresAt.getTime() - startedAt.getTime() > entry.refreshNotBeforeSeconds * 1000
+    doc.tokenExpiresAt.getTime() - Date.now() > entry.refreshNotBeforeSeconds * 1000
   ) {
     counted('not_due');
     return unchanged('active'); // this provider refuses to refresh a token that is still good for longer
   }
-  let response: Response;
-  try {
-    response = await oauth.refreshTokenGrantRequest(
-      as,
-      client,
-      clientAuth,
-      current.refresh_token,
-      tokenRequestOptions(providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
-    );
-  } catch (err) {
-    return transientFailure('provider_unreachable', `token endpoint not reached: ${(err as Error).message}`);
-  }
-  if (response.status >= 500) {
-    return transientFailure('provider_unavailable', `token endpoint answered ${response.status}`);
-  }
-  const checked = await checkTokenLifetime(
-    await unwrapTokenResponse(response, entry.tokenResponsePath),
-    ctx.timing.minIntervalSeconds,
-  );
-  let tokens: oauth.TokenEndpointResponse;
-  try {
-    tokens = await oauth.processRefreshTokenResponse(as, client, checked.response);
-  } catch (err) {
-    if (err instanceof oauth.ResponseBodyError) return needsReauth(err.error, err.error_description ?? null);
-    throw err;
-  }
+  const grant = await requestRefreshGrant(ctx, resolved, current.refresh_token);
+  if (grant.kind === 'unavailable') return transientFailure(grant.error, grant.description);
+  if (grant.kind === 'refused') return needsReauth(grant.error, grant.description);
+  const { tokens, issuedAt: startedAt } = grant;
 
   await pauseForTest(ctx, 'refresh:after-response', doc._id);
   const rotated = typeof tokens.refresh_token === 'string' && tokens.refresh_token.length > 0;
@@ -152,7 +123,7 @@ export async function refreshTokens(
     }),
   );
   await announceEvent(ctx, refreshed);
-  if (checked.problem) await recordLifetimeFloored(ctx, doc, checked.problem);
+  if (grant.lifetimeProblem) await recordLifetimeFloored(ctx, doc, grant.lifetimeProblem);
   counted('refreshed');
   await pauseForTest(ctx, 'refresh:after-write', doc._id);
   return {

@@ -116,7 +116,7 @@ export function ownerOf(
 const invalidConfig = (field: string, message: string) =>
   new HttpError(400, 'invalid_connection_config', message, [{ path: `body.connection_config.${field}`, message }]);
 
-function checkedConnectionConfig(entry: ProviderEntry, given: Record<string, string> | undefined) {
+export function checkedConnectionConfig(entry: ProviderEntry, given: Record<string, string> | undefined) {
   try {
     return checkConnectionConfig(entry, given);
   } catch (err) {
@@ -126,7 +126,11 @@ function checkedConnectionConfig(entry: ProviderEntry, given: Record<string, str
 }
 
 /** A failed discovery is the provider's trouble (502); a filled host that is not public, the caller's value (400). */
-async function assertResolvable(ctx: ApiContext, entry: ProviderEntry, connectionConfig: Record<string, string>) {
+export async function assertResolvable(
+  ctx: ApiContext,
+  entry: ProviderEntry,
+  connectionConfig: Record<string, string>,
+) {
   try {
     await resolveAuthorizationServer(entry, connectionConfig, {
       allowLoopbackHttp: ctx.config.NODE_ENV !== 'production',

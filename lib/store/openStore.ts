@@ -12,6 +12,9 @@ import type {
   IntegrationDoc,
   OAuthAppDoc,
   OAuthRequestDoc,
+  TokenImportDoc,
+  FlowSecretDoc,
+  FlowSecretUseDoc,
   WebhookDeliveryDoc,
   WebhookDoc,
 } from './documents.js';
@@ -32,6 +35,9 @@ export interface Store {
   connectPages: Collection<ConnectPageDoc>;
   integrations: Collection<IntegrationDoc>;
   integrationConnections: Collection<IntegrationConnectionDoc>;
+  tokenImports: Collection<TokenImportDoc>;
+  flowSecrets: Collection<FlowSecretDoc>;
+  flowSecretUses: Collection<FlowSecretUseDoc>;
   close(): Promise<void>;
 }
 
@@ -79,6 +85,9 @@ export function storeOn(client: MongoClient, database: string): Store {
     connectPages: db.collection<ConnectPageDoc>('connect_pages'),
     integrations: db.collection<IntegrationDoc>('integrations'),
     integrationConnections: db.collection<IntegrationConnectionDoc>('integration_connections'),
+    tokenImports: db.collection<TokenImportDoc>('token_imports'),
+    flowSecrets: db.collection<FlowSecretDoc>('flow_secrets'),
+    flowSecretUses: db.collection<FlowSecretUseDoc>('flow_secret_uses'),
     close: () => client.close(),
   };
 }

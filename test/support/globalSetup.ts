@@ -77,6 +77,9 @@ const PROFILES: ExtraDemoProvider[] = [
   // Events and webhooks: each event's real cause (faults included), and short tokens refreshed during an outage.
   { id: 'events', options: { accessTokenTtlSeconds: 3600 } },
   { id: 'webhook_short', options: { accessTokenTtlSeconds: 5, rotateRefreshToken: true } },
+  // Tokens obtained outside connectflow and imported: long-lived, and 5-second ones kept fresh after import.
+  { id: 'imports', options: { accessTokenTtlSeconds: 3600, rotateRefreshToken: true } },
+  { id: 'imports_short', options: { accessTokenTtlSeconds: 5, rotateRefreshToken: true } },
 ];
 
 declare module 'vitest' {
