@@ -21,7 +21,7 @@ export function createActivities(ctx: ActivityContext) {
     markRequestExpired: (authorizationRequestId: string) => markRequestExpired(ctx, authorizationRequestId),
     markRequestFailed: (authorizationRequestId: string, error: { error: string; error_description: string | null }) =>
       markRequestFailed(ctx, authorizationRequestId, error),
-    refreshTokens: (input: { connectionId: string }) => refreshTokens(ctx, input, currentStep()),
+    refreshTokens: (input: { connectionId: string; plannedAt?: number }) => refreshTokens(ctx, input, currentStep()),
     recordRefreshThrottled: (input: Parameters<typeof recordRefreshThrottled>[1]) => recordRefreshThrottled(ctx, input),
     disconnectConnection: (input: { connectionId: string }) =>
       disconnectConnection(ctx, input, { attempt: activityInfo().attempt, signal: cancellationSignal() }),

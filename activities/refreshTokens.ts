@@ -14,6 +14,7 @@ import { announceEvent, recordConnectionEvent, recordLifetimeFloored, writeEvent
 import type { ActivityStep } from './activityStep.js';
 import { tokenExpiries } from '../lib/store/tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
+import { refreshes, refreshLag, refreshLagSeconds, type RefreshOutcome } from '../lib/metrics/refreshMetrics.js';
 
 export type RefreshResult =
   | { status: 'missing' }
@@ -25,16 +26,20 @@ export type RefreshResult =
  * the connection needs_reauth after exactly one call; 5xx and network errors are recorded
  * (connection.refresh_failed, with the next attempt's time) and thrown for Temporal to retry with
  * backoff. Each outcome's event is written before the status it describes and announced after it.
- * Returns only the new expiry times.
+ * Returns only the new expiry times. `plannedAt` (epoch ms), given for a planned refresh, is the time
+ * the workflow planned it for: how late its first attempt starts is measured (refresh lag).
  */
 export async function refreshTokens(
   ctx: ActivityContext,
-  input: { connectionId: string },
+  input: { connectionId: string; plannedAt?: number },
   step: ActivityStep,
 ): Promise<RefreshResult> {
   const { connections } = ctx.store;
   const doc = await connections.findOne({ _id: input.connectionId });
   if (!doc || doc.status === 'deleted') return { status: 'missing' };
+  if (input.plannedAt !== undefined && step.attempt === 1)
+    refreshLag.observe({ provider: doc.provider }, refreshLagSeconds(input.plannedAt, Date.now()));
+  const counted = (outcome: RefreshOutcome) => refreshes.inc({ provider: doc.provider, outcome });
   const current = readCredentials(ctx.keyRing, doc);
   const timing = timingForProvider(ctx.timing, ctx.catalog.get(doc.provider));
   const unchanged = (status: 'active' | 'needs_reauth'): RefreshResult => ({
@@ -52,6 +57,7 @@ export async function refreshTokens(
       setById(connections, doc._id, { $set: { status: 'needs_reauth', updatedAt: new Date() } }),
     );
     await announceEvent(ctx, event);
+    counted('needs_reauth');
     return unchanged('needs_reauth');
   };
   /** A failure that may pass: said as an event with the time Temporal tries again, then thrown for it to. */
@@ -63,6 +69,7 @@ export async function refreshTokens(
       attempt: step.attempt,
       next_attempt_at: new Date(Date.now() + delaySeconds * 1000).toISOString(),
     });
+    counted('retried');
     throw ApplicationFailure.retryable(description, error);
   };
   if (!current.refresh_token) return needsReauth('no_refresh_token', 'the provider issued no refresh token');
@@ -74,6 +81,7 @@ export async function refreshTokens(
     doc.tokenExpiresAt &&
     doc.tokenExpiresAt.getTime() - Date.now() > entry.refreshNotBeforeSeconds * 1000
   ) {
+    counted('not_due');
     return unchanged('active'); // this provider refuses to refresh a token that is still good for longer
   }
   const grant = await requestRefreshGrant(ctx, resolved, current.refresh_token);
@@ -116,6 +124,7 @@ export async function refreshTokens(
   );
   await announceEvent(ctx, refreshed);
   if (grant.lifetimeProblem) await recordLifetimeFloored(ctx, doc, grant.lifetimeProblem);
+  counted('refreshed');
   await pauseForTest(ctx, 'refresh:after-write', doc._id);
   return {
     status: 'active',

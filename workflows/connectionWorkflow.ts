@@ -202,7 +202,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         if (!request && !refresher.busy() && runFull(false)) await carryOn();
         continue;
       }
-      if ((await refresher.refreshAsPlanned()) !== 'refreshed') continue;
+      if ((await refresher.refreshAsPlanned(dueAt!)) !== 'refreshed') continue;
       if (currentStatus() === 'deleted') return finish('deleted');
       if (!request && !disconnecting && runFull(true)) await carryOn();
     }

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { callbackDuration } from '../../lib/metrics/flowMetrics.js';
 import { accountOf } from '../../lib/store/accounts.js';
 import { findAuthorizationRequestByState } from '../../lib/store/authorizationRequests.js';
 import type { OAuthRequestDoc } from '../../lib/store/documents.js';
@@ -23,6 +24,9 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
     '/oauth2/callback',
     {
       config: { rateLimit: limit },
+      onResponse: async (_request, reply) => {
+        callbackDuration.observe({ status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      },
       // Malformed parameters get the callback page (attachValidation), not the API's JSON error.
       attachValidation: true,
       schema: {

@@ -46,8 +46,30 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
   // Fail fast while MongoDB is away (the API answers 503, activities are retried by Temporal).
   const client = new MongoClient(config.MONGODB_URI, { serverSelectionTimeoutMS: 3_000 });
   await client.connect();
-  const db = client.db(config.MONGODB_DATABASE);
-  const store: Store = {
+  const store = storeOn(client, config.MONGODB_DATABASE);
+  await Promise.all([
+    store.connections.createIndex({ accountId: 1, _id: 1 }),
+    store.connections.createIndex({ status: 1, tokenExpiresAt: 1 }),
+    store.oauthRequests.createIndex({ stateHash: 1 }, { unique: true }),
+    store.oauthRequests.createIndex({ accountId: 1, connectionId: 1 }),
+    store.apiTokens.createIndex({ accountId: 1 }),
+    store.apiTokens.createIndex({ tokenId: 1 }, { unique: true }),
+    store.events.createIndex({ accountId: 1, connectionId: 1, at: -1 }),
+    store.oauthApps.createIndex({ accountId: 1 }),
+    store.integrations.createIndex({ accountId: 1 }),
+    store.connections.createIndex({ accountId: 1, integrationId: 1 }),
+    store.events.createIndex({ accountId: 1, at: 1, _id: 1 }),
+    store.events.createIndex({ at: 1 }),
+    store.webhookDeliveries.createIndex({ accountId: 1, lane: 1, status: 1, createdAt: 1 }),
+    store.webhookDeliveries.createIndex({ accountId: 1, createdAt: -1 }),
+  ]);
+  return store;
+}
+
+/** The collections on a client, without connecting or checking anything (openStore does both). */
+export function storeOn(client: MongoClient, database: string): Store {
+  const db = client.db(database);
+  return {
     client,
     db,
     connections: db.collection<ConnectionDoc>('connections'),
@@ -68,21 +90,4 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     flowSecretUses: db.collection<FlowSecretUseDoc>('flow_secret_uses'),
     close: () => client.close(),
   };
-  await Promise.all([
-    store.connections.createIndex({ accountId: 1, _id: 1 }),
-    store.connections.createIndex({ status: 1, tokenExpiresAt: 1 }),
-    store.oauthRequests.createIndex({ stateHash: 1 }, { unique: true }),
-    store.oauthRequests.createIndex({ accountId: 1, connectionId: 1 }),
-    store.apiTokens.createIndex({ accountId: 1 }),
-    store.apiTokens.createIndex({ tokenId: 1 }, { unique: true }),
-    store.events.createIndex({ accountId: 1, connectionId: 1, at: -1 }),
-    store.oauthApps.createIndex({ accountId: 1 }),
-    store.integrations.createIndex({ accountId: 1 }),
-    store.connections.createIndex({ accountId: 1, integrationId: 1 }),
-    store.events.createIndex({ accountId: 1, at: 1, _id: 1 }),
-    store.events.createIndex({ at: 1 }),
-    store.webhookDeliveries.createIndex({ accountId: 1, lane: 1, status: 1, createdAt: 1 }),
-    store.webhookDeliveries.createIndex({ accountId: 1, createdAt: -1 }),
-  ]);
-  return store;
 }

@@ -21,6 +21,9 @@ export interface TestStackInfo {
   dataDir: string;
   providerControlUrl: string;
   timing: RefreshTiming;
+  /** the stack's worker's GET /metrics, and the Temporal SDK's metrics of it */
+  workerMetricsUrl: string;
+  workerTemporalMetricsUrl: string;
   /** the CONNECTFLOW_* environment the API and worker run with (client secrets included: tests scan for them) */
   appEnv: Record<string, string>;
 }
@@ -115,6 +118,8 @@ export async function setup(project: TestProject): Promise<void> {
     dataDir,
     providerControlUrl: controlServer.url,
     timing: refreshTiming(loadConfig(stack.appEnv)),
+    workerMetricsUrl: stack.workerMetricsUrl,
+    workerTemporalMetricsUrl: stack.workerTemporalMetricsUrl,
     appEnv: Object.fromEntries(
       Object.entries(stack.appEnv).filter(
         (e): e is [string, string] =>
