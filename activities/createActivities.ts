@@ -1,4 +1,5 @@
 import { activityInfo, cancellationSignal } from '@temporalio/activity';
+import { activateImport } from './activateImport.js';
 import type { ActivityContext } from './activityContext.js';
 import { createAuthorizationRequest, type CreateAuthorizationRequestInput } from './createAuthorizationRequest.js';
 import { disconnectConnection } from './disconnectConnection.js';
@@ -16,10 +17,11 @@ export function createActivities(ctx: ActivityContext) {
     createAuthorizationRequest: (input: CreateAuthorizationRequestInput) => createAuthorizationRequest(ctx, input),
     exchangeCodeAndSave: (input: { authorizationRequestId: string; callback: CallbackParameters }) =>
       exchangeCodeAndSave(ctx, input),
+    activateImport: (input: { connectionId: string; importId: string }) => activateImport(ctx, input),
     markRequestExpired: (authorizationRequestId: string) => markRequestExpired(ctx, authorizationRequestId),
     markRequestFailed: (authorizationRequestId: string, error: { error: string; error_description: string | null }) =>
       markRequestFailed(ctx, authorizationRequestId, error),
-    refreshTokens: (input: { connectionId: string }) => refreshTokens(ctx, input, currentStep()),
+    refreshTokens: (input: { connectionId: string; plannedAt?: number }) => refreshTokens(ctx, input, currentStep()),
     recordRefreshThrottled: (input: Parameters<typeof recordRefreshThrottled>[1]) => recordRefreshThrottled(ctx, input),
     disconnectConnection: (input: { connectionId: string }) =>
       disconnectConnection(ctx, input, { attempt: activityInfo().attempt, signal: cancellationSignal() }),

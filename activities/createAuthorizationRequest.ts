@@ -11,6 +11,7 @@ import { newRequestState } from '../lib/store/requestState.js';
 import type { ConnectionDoc } from '../lib/store/documents.js';
 import { findIntegration } from '../lib/store/integrations.js';
 import type { AuthorizationRequestOptions, IssuedAuthorization } from '../workflows/connectionMessages.js';
+import { flowsStarted } from '../lib/metrics/flowMetrics.js';
 
 /** Parameters of the authorization request that the catalog's extra parameters may not replace. */
 const OWN_PARAMS = new Set(['client_id', 'redirect_uri', 'response_type', 'state', 'code_challenge']);
@@ -92,6 +93,7 @@ export async function createAuthorizationRequest(
     if (!OWN_PARAMS.has(key)) authUri.searchParams.set(key, fillTemplate(value, connectionConfig));
   }
 
+  flowsStarted.inc({ provider: input.provider });
   return { authUri: authUri.href, expiresAt: expiresAt.toISOString() };
 }
 

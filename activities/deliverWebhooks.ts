@@ -7,6 +7,7 @@ import type { Store } from '../lib/store/openStore.js';
 import { setById } from '../lib/store/setById.js';
 import { postWebhook } from '../lib/webhooks/postWebhook.js';
 import { openWebhookSecret } from '../lib/webhooks/webhookSecret.js';
+import { webhookOutcomes } from '../lib/metrics/webhookMetrics.js';
 
 /** What the delivery activities use (on the webhook task queue's worker). */
 export interface WebhookContext {
@@ -67,6 +68,7 @@ export async function deliverWebhook(ctx: WebhookContext, deliveryId: string): P
       updatedAt: new Date(),
     },
   });
+  webhookOutcomes.inc({ outcome: accepted ? 'delivered' : 'not_accepted' });
   if (accepted) return 'delivered';
   throw ApplicationFailure.retryable(
     outcome.error ?? `the endpoint answered ${outcome.statusCode}`,
@@ -93,16 +95,18 @@ export async function giveUpDelivery(
       $set: { disabledAt: now, disabledReason: `a message was not accepted within the retry window: ${input.reason}` },
     },
   );
-  await ctx.store.webhookDeliveries.updateMany(
+  const queued = await ctx.store.webhookDeliveries.updateMany(
     { accountId: delivery.accountId, status: 'pending' },
     { $set: { status: 'failed', failure: 'the endpoint was paused', updatedAt: now } },
   );
+  if (queued.modifiedCount > 0) webhookOutcomes.inc({ outcome: 'failed' }, queued.modifiedCount);
 }
 
 async function failDelivery(ctx: WebhookContext, delivery: WebhookDeliveryDoc, failure: string): Promise<void> {
   await setById(ctx.store.webhookDeliveries, delivery._id, {
     $set: { status: 'failed', failure, updatedAt: new Date() },
   });
+  webhookOutcomes.inc({ outcome: 'failed' });
 }
 
 export function createWebhookActivities(ctx: WebhookContext) {

@@ -5,6 +5,7 @@ import type { ConnectionDoc } from '../lib/store/documents.js';
 import { findConnection, removeConnection } from '../lib/store/connections.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
 import { unpointIntegrationConnection } from '../lib/store/integrations.js';
+import { dropTokenImport } from '../lib/store/tokenImports.js';
 import { eventId } from '../lib/events/eventId.js';
 import type { ActivityContext } from './activityContext.js';
 import { providerForActivity } from './providerForActivity.js';
@@ -59,6 +60,7 @@ export async function disconnectConnection(
   const deleted = await writeEvent(ctx, doc, 'connection.deleted', [], { revoked });
   await removeConnection(ctx.store, doc._id);
   await unpointIntegrationConnection(ctx.store, doc);
+  await dropTokenImport(ctx.store, doc.authorizationRequestId); // an imported connection's token may be imported again
   await announceEvent(ctx, deleted);
   return { revoked };
 }

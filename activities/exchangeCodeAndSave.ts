@@ -19,6 +19,7 @@ import { setById } from '../lib/store/setById.js';
 import { findConnection } from '../lib/store/connections.js';
 import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
 import { pointIntegrationConnection } from '../lib/store/integrations.js';
+import { countFlowEnded } from '../lib/metrics/flowMetrics.js';
 
 export interface CallbackParameters {
   code: string;
@@ -130,6 +131,7 @@ export async function exchangeCodeAndSave(
   if (lifetimeProblem) await recordLifetimeFloored(ctx, { _id: request.connectionId, ...doc }, lifetimeProblem);
   await pauseForTest(ctx, 'save:before-complete', request.connectionId);
   await markCompleted(ctx, request._id);
+  countFlowEnded(request.provider, 'connected');
   return summary(ctx, { _id: request.connectionId, lastRefreshedAt: null, ...doc });
 }
 

@@ -4,6 +4,7 @@ import { moveRequestStatus } from '../lib/store/moveRequestStatus.js';
 import { setById } from '../lib/store/setById.js';
 import type { ActivityContext } from './activityContext.js';
 import { announceEvent, writeEvent } from './recordConnectionEvent.js';
+import { countFlowEnded } from '../lib/metrics/flowMetrics.js';
 
 type ProviderError = { error: string; error_description: string | null };
 type RequestSubject = Pick<OAuthRequestDoc, '_id' | 'connectionId' | 'accountId' | 'provider'>;
@@ -33,6 +34,7 @@ export async function markRequestExpired(ctx: ActivityContext, authorizationRequ
     expired_at: request.expiresAt.toISOString(),
   });
   await expireAuthorizationRequest(ctx.store, authorizationRequestId);
+  if (request.status !== 'expired') countFlowEnded(request.provider, 'expired');
   await announceEvent(ctx, event);
 }
 
@@ -46,6 +48,7 @@ export async function markRequestFailed(
   if (!request || request.status === 'completed') return;
   const event = await writeRequestEvent(ctx, request, 'authorization.failed', { ...error });
   await moveRequestStatus(ctx.store, authorizationRequestId, 'any but completed', { status: 'failed', error });
+  if (request.status !== 'failed') countFlowEnded(request.provider, 'failed');
   await announceEvent(ctx, event);
 }
 
@@ -53,5 +56,6 @@ export async function markRequestFailed(
 export async function failRequest(ctx: ActivityContext, request: RequestSubject, error: ProviderError): Promise<void> {
   const event = await writeRequestEvent(ctx, request, 'authorization.failed', { ...error });
   await setById(ctx.store.oauthRequests, request._id, { $set: { status: 'failed', error, updatedAt: new Date() } });
+  countFlowEnded(request.provider, 'failed');
   await announceEvent(ctx, event);
 }

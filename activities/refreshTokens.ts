@@ -1,13 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import * as oauth from 'oauth4webapi';
-import { providerTimeoutMs } from '../lib/providers/resolveAuthorizationServer.js';
-import { apiBaseUriOf, providerDataOf, unwrapTokenResponse } from '../lib/providers/tokenResponseFields.js';
+import { apiBaseUriOf, providerDataOf } from '../lib/providers/tokenResponseFields.js';
 import type { StoredCredentials } from '../lib/store/documents.js';
 import { readCredentials } from '../lib/store/readCredentials.js';
 import type { ActivityContext } from './activityContext.js';
 import { pauseForTest } from './pauseForTest.js';
 import { providerForActivity } from './providerForActivity.js';
-import { checkTokenLifetime } from './checkTokenLifetime.js';
+import { requestRefreshGrant } from './requestRefreshGrant.js';
 import { tokenClockOf } from '../lib/store/tokenClock.js';
 import type { RefreshTiming } from '../lib/config.js';
 import { timingForProvider } from '../lib/providers/timingForProvider.js';
@@ -16,6 +14,7 @@ import { announceEvent, recordConnectionEvent, recordLifetimeFloored, writeEvent
 import type { ActivityStep } from './activityStep.js';
 import { tokenExpiries } from '../lib/store/tokenExpiries.js';
 import { setById } from '../lib/store/setById.js';
+import { refreshes, refreshLag, refreshLagSeconds, type RefreshOutcome } from '../lib/metrics/refreshMetrics.js';
 
 export type RefreshResult =
   | { status: 'missing' }
@@ -27,16 +26,20 @@ export type RefreshResult =
  * the connection needs_reauth after exactly one call; 5xx and network errors are recorded
  * (connection.refresh_failed, with the next attempt's time) and thrown for Temporal to retry with
  * backoff. Each outcome's event is written before the status it describes and announced after it.
- * Returns only the new expiry times.
+ * Returns only the new expiry times. `plannedAt` (epoch ms), given for a planned refresh, is the time
+ * the workflow planned it for: how late its first attempt starts is measured (refresh lag).
  */
 export async function refreshTokens(
   ctx: ActivityContext,
-  input: { connectionId: string },
+  input: { connectionId: string; plannedAt?: number },
   step: ActivityStep,
 ): Promise<RefreshResult> {
   const { connections } = ctx.store;
   const doc = await connections.findOne({ _id: input.connectionId });
   if (!doc || doc.status === 'deleted') return { status: 'missing' };
+  if (input.plannedAt !== undefined && step.attempt === 1)
+    refreshLag.observe({ provider: doc.provider }, refreshLagSeconds(input.plannedAt, Date.now()));
+  const counted = (outcome: RefreshOutcome) => refreshes.inc({ provider: doc.provider, outcome });
   const current = readCredentials(ctx.keyRing, doc);
   const timing = timingForProvider(ctx.timing, ctx.catalog.get(doc.provider));
   const unchanged = (status: 'active' | 'needs_reauth'): RefreshResult => ({
@@ -54,6 +57,7 @@ export async function refreshTokens(
       setById(connections, doc._id, { $set: { status: 'needs_reauth', updatedAt: new Date() } }),
     );
     await announceEvent(ctx, event);
+    counted('needs_reauth');
     return unchanged('needs_reauth');
   };
   /** A failure that may pass: said as an event with the time Temporal tries again, then thrown for it to. */
@@ -65,50 +69,25 @@ export async function refreshTokens(
       attempt: step.attempt,
       next_attempt_at: new Date(Date.now() + delaySeconds * 1000).toISOString(),
     });
+    counted('retried');
     throw ApplicationFailure.retryable(description, error);
   };
   if (!current.refresh_token) return needsReauth('no_refresh_token', 'the provider issued no refresh token');
 
-  const { entry, as, client, clientAuth, connectionConfig, tokenRequestOptions } = await providerForActivity(
-    ctx,
-    doc.provider,
-    doc.connectionConfig ?? {},
-    doc.oauthApp,
-  );
-  const startedAt = new Date();
+  const resolved = await providerForActivity(ctx, doc.provider, doc.connectionConfig ?? {}, doc.oauthApp);
+  const { entry, connectionConfig } = resolved;
   if (
     entry.refreshNotBeforeSeconds &&
     doc.tokenExpiresAt &&
-    doc.tokenExpiresAt.getTime() - startedAt.getTime() > entry.refreshNotBeforeSeconds * 1000
+    doc.tokenExpiresAt.getTime() - Date.now() > entry.refreshNotBeforeSeconds * 1000
   ) {
+    counted('not_due');
     return unchanged('active'); // this provider refuses to refresh a token that is still good for longer
   }
-  let response: Response;
-  try {
-    response = await oauth.refreshTokenGrantRequest(
-      as,
-      client,
-      clientAuth,
-      current.refresh_token,
-      tokenRequestOptions(providerTimeoutMs(ctx.timing.activityTimeoutSeconds)),
-    );
-  } catch (err) {
-    return transientFailure('provider_unreachable', `token endpoint not reached: ${(err as Error).message}`);
-  }
-  if (response.status >= 500) {
-    return transientFailure('provider_unavailable', `token endpoint answered ${response.status}`);
-  }
-  const checked = await checkTokenLifetime(
-    await unwrapTokenResponse(response, entry.tokenResponsePath),
-    ctx.timing.minIntervalSeconds,
-  );
-  let tokens: oauth.TokenEndpointResponse;
-  try {
-    tokens = await oauth.processRefreshTokenResponse(as, client, checked.response);
-  } catch (err) {
-    if (err instanceof oauth.ResponseBodyError) return needsReauth(err.error, err.error_description ?? null);
-    throw err;
-  }
+  const grant = await requestRefreshGrant(ctx, resolved, current.refresh_token);
+  if (grant.kind === 'unavailable') return transientFailure(grant.error, grant.description);
+  if (grant.kind === 'refused') return needsReauth(grant.error, grant.description);
+  const { tokens, issuedAt: startedAt } = grant;
 
   await pauseForTest(ctx, 'refresh:after-response', doc._id);
   const rotated = typeof tokens.refresh_token === 'string' && tokens.refresh_token.length > 0;
@@ -144,7 +123,8 @@ export async function refreshTokens(
     }),
   );
   await announceEvent(ctx, refreshed);
-  if (checked.problem) await recordLifetimeFloored(ctx, doc, checked.problem);
+  if (grant.lifetimeProblem) await recordLifetimeFloored(ctx, doc, grant.lifetimeProblem);
+  counted('refreshed');
   await pauseForTest(ctx, 'refresh:after-write', doc._id);
   return {
     status: 'active',

@@ -22,6 +22,10 @@ import { webhookRoutes } from './webhook/webhookRoutes.js';
 import { tokensRoutes } from './tokens/tokensRoutes.js';
 import { integrationsRoutes } from './integrations/integrationsRoutes.js';
 import { integrationConnectionRoutes } from './integrations/integrationConnectionRoutes.js';
+import { readyRoutes } from './health/readyRoutes.js';
+import { metricsRoutes } from './metrics/metricsRoutes.js';
+import { metricsRegistry } from '../lib/metrics/registry.js';
+import { connectionCountsRegistry } from '../lib/metrics/connectionCounts.js';
 
 function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
@@ -50,6 +54,14 @@ export async function buildApp(
   useZodSchemas(app);
   await registerApiDocs(app);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  await app.register(readyRoutes, ctx);
+  // With CONNECTFLOW_METRICS_PORT, api/main.ts serves them there instead.
+  if (ctx.config.CONNECTFLOW_METRICS_PORT === undefined) {
+    await app.register(metricsRoutes, {
+      store: ctx.store,
+      registries: [metricsRegistry, connectionCountsRegistry(ctx.store)],
+    });
+  }
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>

@@ -5,6 +5,9 @@ import { warmDiscovery } from '../lib/providers/resolveAuthorizationServer.js';
 import { openStore } from '../lib/store/openStore.js';
 import { connectTemporalClient } from '../lib/temporal/connectTemporalClient.js';
 import { buildApp } from './buildApp.js';
+import { connectionCountsRegistry } from '../lib/metrics/connectionCounts.js';
+import { metricsRegistry } from '../lib/metrics/registry.js';
+import { serveMetrics } from '../lib/metrics/serveMetrics.js';
 
 /** The API process (`node .build/api.js`, compiled by scripts/build.ts). Stops accepting on SIGTERM/SIGINT and drains in-flight requests. */
 const config = loadConfig();
@@ -17,6 +20,16 @@ for (const { id, problem } of problems) app.log.error({ provider: id, problem },
 app.log.info(`catalog: ${catalog.entries.length} providers`);
 warmDiscovery(catalog.entries);
 await app.listen({ host: config.HOST, port: config.PORT });
+const metricsPort = config.CONNECTFLOW_METRICS_PORT;
+const metricsServer =
+  metricsPort === undefined
+    ? undefined
+    : await serveMetrics(
+        [metricsRegistry, connectionCountsRegistry(store)],
+        config.CONNECTFLOW_METRICS_HOST,
+        metricsPort,
+      );
+if (metricsServer) app.log.info(`metrics on http://${config.CONNECTFLOW_METRICS_HOST}:${metricsPort}/metrics`);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -27,6 +40,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     // fall idle (a connection busy when close() began would otherwise stay open after its response).
     const sweeper = setInterval(() => app.server.closeIdleConnections(), 200);
     setTimeout(() => process.exit(1), 60_000).unref();
+    metricsServer?.close();
     void app
       .close()
       .then(() => Promise.all([store.close(), temporal.connection.close()]))

@@ -75,6 +75,18 @@ export const ConfigSchema = z.object({
           .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()])).min(1)),
       ]),
     ),
+  /**
+   * Serve the API's GET /metrics on this port instead of its own (there to every caller: bind it with
+   * CONNECTFLOW_METRICS_HOST where only the scraper reaches). Unset: on the API's port, for callers on
+   * this host and operator tokens.
+   */
+  CONNECTFLOW_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** The worker's GET /metrics (connectflow's own metrics) on this port; unset: none. */
+  CONNECTFLOW_WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** The Temporal SDK's own metrics of the worker (Prometheus, at /metrics) on this port; unset: none. */
+  CONNECTFLOW_WORKER_TEMPORAL_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** The interface the metrics ports above listen on (they have no access control of their own). */
+  CONNECTFLOW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Events are listed (GET /api/events) for this many days, then pruned by the refresh-audit. */
   CONNECTFLOW_EVENT_RETENTION_DAYS: z.coerce.number().min(0.001).max(3_650).default(30),
   /** Webhook deliveries failing (non-2xx, timeout) are retried after this, doubling up to the cap... */

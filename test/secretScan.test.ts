@@ -11,6 +11,8 @@ import { PING_LANE } from '../lib/webhooks/queueDelivery.js';
 import { waitUntil } from './support/waitUntil.js';
 import { startWebhookReceiver } from './support/webhookReceiver.js';
 import { authorizeInBrowser } from './support/browser.js';
+import { authorizeByRedirects } from './support/authorizeByRedirects.js';
+import { tokensFromProvider } from './support/tokensFromProvider.js';
 import { RiveryClient } from './support/RiveryClient.js';
 import { connectTestTemporal, keyRing, newAccount, stack } from './support/testStack.js';
 import { useStackClients } from './support/useStackClients.js';
@@ -82,6 +84,23 @@ describe('no secret anywhere in plaintext', () => {
       user_id: 'scanned-user',
     });
     expect(endUserToken.status).toBe(201);
+    // Tokens obtained at the provider directly and imported; a flow's secret_id handed back to redirect_url.
+    const outside = await tokensFromProvider('imports');
+    const imported = await rivery.createConnection({
+      connection_type: 'imports',
+      connection_name: 'Scanned import',
+      credentials: { access_token: outside.access_token, refresh_token: outside.refresh_token },
+    });
+    expect(imported.status).toBe(200);
+    await rivery.request('PUT', '/api/account', { redirect_origins: ['https://app.example'] });
+    const handedBack = await rivery.newOAuth2Request({
+      datasource_id: 'demo',
+      validity_duration: 600,
+      redirect_url: 'https://app.example/done',
+    });
+    const secretId = (
+      await authorizeByRedirects(handedBack.body.auth_uri, 'https://app.example/done')
+    ).searchParams.get('secret_id')!;
     // The webhook's lanes have run: the connection's (connection.created; refreshed is not asked for) and the pings'.
     const ping = await rivery.request('POST', '/api/webhook/test');
     await waitUntil('the webhook messages', async () =>
@@ -110,6 +129,9 @@ describe('no secret anywhere in plaintext', () => {
       "an integration's OAuth app secret": integrationSecret,
       "an end user's API token": endUserToken.body.token,
       'webhook secret': webhook.body.secret,
+      'imported access token': outside.access_token,
+      'imported refresh token': outside.refresh_token!,
+      secret_id: secretId,
       'webhook secret key': webhook.body.secret.replace(/^whsec_/, ''),
     };
     if (refreshed.refresh_token !== credentials.refresh_token)
@@ -131,6 +153,7 @@ describe('no secret anywhere in plaintext', () => {
     });
     const workflowIds = [
       connectionWorkflowId(connectionId),
+      connectionWorkflowId(imported.body._id),
       webhookLaneWorkflowId(account.accountId, connectionId),
       webhookLaneWorkflowId(account.accountId, PING_LANE),
     ];

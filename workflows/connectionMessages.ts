@@ -50,7 +50,8 @@ export interface SavedConnectionState extends TokenClock {
 }
 
 /**
- * A new connection starts with `authorize`; a saved one (after continueAsNew, or restarted by the
+ * A new connection starts with `authorize`, an imported one with `imported` (its tokens wait in the
+ * store under `importId`); a saved one (after continueAsNew, or restarted by the
  * refresh-audit or by an API call finding no running workflow) starts with `saved`. `timing` is the
  * starter's current refresh timing; each refresh and exchange hands the worker's current one on.
  */
@@ -63,7 +64,9 @@ export type ConnectionWorkflowInput = {
   integrationId?: string | null;
   ownerId?: string | null;
 } & (
-  { authorize: AuthorizationRequestOptions; saved?: undefined } | { saved: SavedConnectionState; authorize?: undefined }
+  | { authorize: AuthorizationRequestOptions; saved?: undefined; imported?: undefined }
+  | { saved: SavedConnectionState; authorize?: undefined; imported?: undefined }
+  | { imported: { importId: string }; authorize?: undefined; saved?: undefined }
 );
 
 export interface CallbackDelivery {
@@ -94,6 +97,8 @@ export const deliverCallbackUpdate = defineUpdate<FlowOutcome, [CallbackDelivery
 export const refreshUpdate = defineUpdate<ConnectionSnapshot>('refresh');
 /** A new auth_uri for the same connection (e.g. after needs_reauth). */
 export const reauthorizeUpdate = defineUpdate<IssuedAuthorization, [AuthorizationRequestOptions]>('reauthorize');
+/** Update-with-start of an import: answers once the imported tokens are proven and saved, or refused. */
+export const importOutcomeUpdate = defineUpdate<FlowOutcome>('importOutcome');
 /** Revoke at the provider, delete, end the workflow. */
 export const disconnectUpdate = defineUpdate<{ revoked: boolean }>('disconnect');
 export const statusQuery = defineQuery<ConnectionSnapshot>('status');

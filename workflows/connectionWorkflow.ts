@@ -9,6 +9,7 @@ import {
   type WorkflowStatus,
   deliverCallbackUpdate,
   disconnectUpdate,
+  importOutcomeUpdate,
   issueAuthorizationUpdate,
   reauthorizeUpdate,
   refreshUpdate,
@@ -29,8 +30,8 @@ interface PendingRequest {
 
 /**
  * One connection, one workflow (`connection/<connectionId>`), for the connection's whole life:
- * `authorize` (issue the auth_uri, wait for the callback under the validity timer, exchange the code),
- * then `keepFresh` (timer, refresh; continue as new every few refreshes) until `disconnect`. Tokens never enter this code:
+ * `authorize` (issue the auth_uri, wait for the callback under the validity timer, exchange the code)
+ * or `activateImport` (prove and save tokens obtained elsewhere), then `keepFresh` (timer, refresh; continue as new every few refreshes) until `disconnect`. Tokens never enter this code:
  * activities store them and return only their times.
  */
 export async function connectionWorkflow(input: ConnectionWorkflowInput): Promise<{ status: WorkflowStatus }> {
@@ -42,6 +43,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
   let request: PendingRequest | undefined;
   let disconnecting = false;
   let revoked: boolean | undefined;
+  let importOutcome: FlowOutcome | undefined;
   const outcomes = new Map<PendingRequest, FlowOutcome>();
 
   // ---- handlers: what the API may ask at any time
@@ -79,6 +81,12 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         throw refusal('conflict', `the connection is ${state.status}`);
     },
   });
+  setHandler(importOutcomeUpdate, async (): Promise<FlowOutcome> => {
+    // A later run of an imported connection (continued as new) was imported already.
+    if (!input.imported) return { connected: true, connectionId, provider: input.provider };
+    await condition(() => importOutcome !== undefined);
+    return importOutcome!;
+  });
   setHandler(disconnectUpdate, async () => {
     disconnecting = true;
     refresher.cancel();
@@ -88,7 +96,10 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
 
   // ---- the connection's life
   if (input.saved) showStatus(state);
-  else {
+  else if (input.imported) {
+    importOutcome = await activateImport(input.imported.importId);
+    if (!importOutcome.connected) return finish('failed');
+  } else {
     const outcome = await authorize(input.authorize);
     if (disconnecting) return disconnect();
     if (!outcome?.connected) return finish(outcome ? 'failed' : 'expired');
@@ -154,6 +165,20 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
     }
   }
 
+  // ---- activateImport: the imported tokens proven (one refresh) and saved, or refused
+  async function activateImport(importId: string): Promise<FlowOutcome> {
+    try {
+      const result = await activities.authorize.activateImport({ connectionId, importId });
+      if (!result.saved) return { connected: false, ...result.error };
+      state.clock = result.saved.clock;
+      state.timing = result.saved.timing;
+      setStatus(state, 'active');
+      return { connected: true, connectionId, provider: input.provider };
+    } catch (err) {
+      return { connected: false, ...providerError(err) };
+    }
+  }
+
   /** A new auth_uri for this connection; the connection keeps its tokens until the new ones arrive. */
   async function reauthorize(options: AuthorizationRequestOptions): Promise<IssuedAuthorization> {
     const current = await issueRequest(options);
@@ -177,7 +202,7 @@ export async function connectionWorkflow(input: ConnectionWorkflowInput): Promis
         if (!request && !refresher.busy() && runFull(false)) await carryOn();
         continue;
       }
-      if ((await refresher.refreshAsPlanned()) !== 'refreshed') continue;
+      if ((await refresher.refreshAsPlanned(dueAt!)) !== 'refreshed') continue;
       if (currentStatus() === 'deleted') return finish('deleted');
       if (!request && !disconnecting && runFull(true)) await carryOn();
     }

@@ -28,12 +28,15 @@ export function createRefresher(
     return at === undefined ? undefined : Math.max(at, refreshPausedUntil ?? at);
   }
 
-  /** A planned refresh that is due: made, held back by the throttle (`paused`), or cut short by a disconnect. */
-  async function refreshAsPlanned(): Promise<'refreshed' | 'paused' | 'cancelled'> {
+  /**
+   * A planned refresh that is due (at `plannedAt`, epoch ms): made, held back by the throttle
+   * (`paused`), or cut short by a disconnect.
+   */
+  async function refreshAsPlanned(plannedAt: number): Promise<'refreshed' | 'paused' | 'cancelled'> {
     if (await pausedByThrottle()) return 'paused';
     recentRefreshes = [...recentRefreshes, Date.now()];
     try {
-      await joinOrStartRefresh(); // not the coalescing window: that is for refreshes asked for
+      await joinOrStartRefresh(plannedAt); // not the coalescing window: that is for refreshes asked for
     } catch (err) {
       if (isCancellation(err)) return 'cancelled';
       throw err;
@@ -72,12 +75,13 @@ export function createRefresher(
     return joinOrStartRefresh();
   }
 
-  /** The token-endpoint call in flight, or a new one. */
-  function joinOrStartRefresh(): Promise<ConnectionSnapshot> {
+  /** The token-endpoint call in flight, or a new one (planned for `plannedAt`, when it is a planned one). */
+  function joinOrStartRefresh(plannedAt?: number): Promise<ConnectionSnapshot> {
     if (running) return running.result;
     const scope = new CancellationScope();
+    const input = { connectionId: state.connectionId, ...(plannedAt === undefined ? {} : { plannedAt }) };
     const result = scope
-      .run(() => activities.refresh.refreshTokens({ connectionId: state.connectionId }))
+      .run(() => activities.refresh.refreshTokens(input))
       .then((refreshed) => {
         lastRefreshMs = Date.now();
         made += 1;

@@ -1,8 +1,10 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { callbackDuration } from '../../lib/metrics/flowMetrics.js';
 import { accountOf } from '../../lib/store/accounts.js';
 import { findAuthorizationRequestByState } from '../../lib/store/authorizationRequests.js';
 import type { OAuthRequestDoc } from '../../lib/store/documents.js';
+import { mintFlowSecret } from '../../lib/store/flowSecrets.js';
 import type { FlowOutcome } from '../../workflows/connectionMessages.js';
 import type { ApiContext } from '../ApiContext.js';
 import { operation } from '../schema/operation.js';
@@ -22,6 +24,9 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
     '/oauth2/callback',
     {
       config: { rateLimit: limit },
+      onResponse: async (_request, reply) => {
+        callbackDuration.observe({ status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      },
       // Malformed parameters get the callback page (attachValidation), not the API's JSON error.
       attachValidation: true,
       schema: {
@@ -45,7 +50,7 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
       const result = await receiveCallback(ctx, found, { ...query, state: query.state }, request.log);
       switch (result.kind) {
         case 'outcome':
-          return finish(reply, result.request, result.outcome, page);
+          return finish(ctx, reply, result.request, result.outcome, page);
         case 'expired':
           return page(410, {
             connected: false,
@@ -78,11 +83,18 @@ export const callbackRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx
 
 /**
  * The outcome (Rivery's field names): to the request's redirect_url (or, failed, its error page)
- * when it has one, else on the page. A flow begun on the connect page always gets its result page,
- * which has a button back.
+ * when it has one, else on the page. A success sent to redirect_url also carries a `secret_id` that
+ * `PUT /api/connections` takes in place of credentials. A flow begun on the connect page always gets
+ * its result page, which has a button back.
  */
-function finish(reply: FastifyReply, oauthRequest: OAuthRequestDoc, outcome: FlowOutcome, page: Page): FastifyReply {
-  const [status, result] = outcome.connected
+async function finish(
+  ctx: ApiContext,
+  reply: FastifyReply,
+  oauthRequest: OAuthRequestDoc,
+  outcome: FlowOutcome,
+  page: Page,
+): Promise<FastifyReply> {
+  const [status, result]: [number, Record<string, unknown>] = outcome.connected
     ? [200, { connected: true, connection_id: outcome.connectionId, datasource_id: outcome.provider }]
     : [422, { connected: false, error: outcome.error, error_description: outcome.error_description }];
   // A failure goes to the error page when the request has one (an integration's), else to redirect_url.
@@ -90,6 +102,10 @@ function finish(reply: FastifyReply, oauthRequest: OAuthRequestDoc, outcome: Flo
     ? oauthRequest.redirectUrl
     : (oauthRequest.errorRedirectUrl ?? oauthRequest.redirectUrl);
   if (target && !oauthRequest.viaConnectPage) {
+    if (outcome.connected) {
+      const made = { accountId: oauthRequest.accountId, connectionId: outcome.connectionId };
+      result.secret_id = await mintFlowSecret(ctx.store, { ...made, expiresAt: oauthRequest.expiresAt });
+    }
     return reply.code(302).header('cache-control', 'no-store').redirect(handBackUrl(target, result));
   }
   return page(status, result);

@@ -50,8 +50,10 @@ export function renderCallbackPage(
 /** Where the 302 hand-back goes (and the result page's button back to the app): the redirect_url with the outcome. */
 export function handBackUrl(redirectUrl: string, result: Record<string, unknown>): string {
   const target = new URL(redirectUrl);
-  if (result.connected === true) target.searchParams.set('connection_id', String(result.connection_id));
-  else {
+  if (result.connected === true) {
+    target.searchParams.set('connection_id', String(result.connection_id));
+    if (typeof result.secret_id === 'string') target.searchParams.set('secret_id', result.secret_id);
+  } else {
     target.searchParams.set('error', String(result.error ?? 'failed'));
     if (typeof result.error_description === 'string')
       target.searchParams.set('error_description', result.error_description);

@@ -8,18 +8,14 @@ import { HttpError } from '../errors/HttpError.js';
 export const CODEC_COOKIE = 'cf_codec';
 
 /**
- * Who may decode: an operator token (scope `operator`), given as Bearer or by a live session whose
+ * Who may decode (or `purpose`, said in the 403): an operator token (scope `operator`), given as Bearer or by a live session whose
  * cookie holds the session's random id. Account tokens, account:admin included, are refused (403).
  */
-export function operatorAuthenticator(store: Store) {
+export function operatorAuthenticator(store: Store, purpose = 'decoding payloads') {
   const tokens = tokenAuthenticator(store);
   const requireOperator = (found: ApiTokenDoc): ApiTokenDoc => {
     if (!found.scopes.includes('operator'))
-      throw new HttpError(
-        403,
-        'forbidden',
-        'decoding payloads needs an operator token (npm run token -- create --operator)',
-      );
+      throw new HttpError(403, 'forbidden', `${purpose} needs an operator token (npm run token -- create --operator)`);
     return found;
   };
   return {

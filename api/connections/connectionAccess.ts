@@ -10,11 +10,11 @@ import { HttpError, notFound } from '../errors/HttpError.js';
 import { Singleflight } from '../../lib/Singleflight.js';
 import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
 
-export const importNotSupported = () =>
+export const credentialsNotFromFlow = () =>
   new HttpError(
     422,
     'credentials_not_from_flow',
-    'credentials must be the ones POST /api/oauth2/credentials returned (with their connection_id); importing tokens obtained elsewhere is not supported yet',
+    "credentials with a connection_id must be that connection's, as POST /api/oauth2/credentials returned them; to import tokens obtained elsewhere, send them without connection_id",
   );
 
 /** Who looks at a connection: an account, and the end user a user-bound token acts for. */
@@ -82,12 +82,13 @@ export function connectionAccess(ctx: ApiContext) {
     doc: ConnectionDoc,
     credentials: { connection_id?: string; access_token?: string; refresh_token?: string },
   ) => {
-    if (credentials.connection_id !== undefined && credentials.connection_id !== doc._id) throw importNotSupported();
+    if (credentials.connection_id !== undefined && credentials.connection_id !== doc._id)
+      throw credentialsNotFromFlow();
     if (credentials.access_token === undefined && credentials.refresh_token === undefined) return;
     const stored = readCredentials(ctx.keyRing, doc);
     const sameAccess = credentials.access_token === undefined || credentials.access_token === stored.access_token;
     const sameRefresh = credentials.refresh_token === undefined || credentials.refresh_token === stored.refresh_token;
-    if (!sameAccess || !sameRefresh) throw importNotSupported();
+    if (!sameAccess || !sameRefresh) throw credentialsNotFromFlow();
   };
 
   const rename = (doc: ConnectionDoc, name: string): Promise<ConnectionDoc> => renameConnection(ctx.store, doc, name);

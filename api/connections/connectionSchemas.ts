@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { END_USER_ID_PATTERN } from '../../lib/store/apiTokens.js';
 import { CONNECTION_STATUSES } from '../../lib/store/documents.js';
-import { DEFAULT_VALIDITY_SECONDS, ValidityDuration } from '../oauth2/oauth2Schemas.js';
+import {
+  ConnectionConfigInput,
+  DEFAULT_VALIDITY_SECONDS,
+  EndUserInput,
+  ValidityDuration,
+} from '../oauth2/oauth2Schemas.js';
 
 export const ConnectionIdParams = z.object({ id: z.string().min(1).max(128) });
 
@@ -15,18 +20,50 @@ export const GetConnectionQuery = z.object({
   include_credentials: z.enum(['true', 'false']).optional(),
 });
 
-/** Credentials as `POST /api/oauth2/credentials` returned them (only connection_id is needed). */
-const Credentials = z.looseObject({
-  connection_id: z.string().min(1).max(128).optional(),
-  access_token: z.string().max(16_384).optional(),
-  refresh_token: z.string().max(16_384).optional(),
-});
+/**
+ * Credentials as `POST /api/oauth2/credentials` returned them (with their connection_id), or tokens
+ * obtained elsewhere to import (a refresh token, else an access token, and when it lapses).
+ */
+const Credentials = z
+  .looseObject({
+    connection_id: z.string().min(1).max(128).optional(),
+    access_token: z.string().min(1).max(16_384).optional(),
+    refresh_token: z.string().min(1).max(16_384).optional(),
+    token_type: z.string().min(1).max(40).optional(),
+    expires_in: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10 * 365 * 24 * 3600)
+      .optional()
+      .describe('seconds the access token has left'),
+    expires_at: z.iso.datetime({ offset: true }).nullable().optional().describe('when the access token lapses'),
+    scope: z.string().max(4096).optional(),
+    id_token: z.string().max(16_384).optional(),
+  })
+  .refine((c) => c.connection_id !== undefined || c.expires_in === undefined || c.expires_at == null, {
+    message: 'tokens to import take expires_in or expires_at, not both',
+    path: ['expires_at'],
+  });
 
-export const SaveConnectionBody = z.object({
-  connection_type: z.string().min(1).max(100),
-  connection_name: z.string().trim().min(1).max(200),
-  credentials: Credentials,
-});
+export const SaveConnectionBody = z
+  .object({
+    connection_type: z.string().min(1).max(100),
+    connection_name: z.string().trim().min(1).max(200),
+    credentials: Credentials.optional(),
+    secret_id: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("the secret_id a flow's redirect_url received, in place of credentials"),
+    connection_config: ConnectionConfigInput.optional().describe("an imported connection's template values"),
+    end_user: EndUserInput.optional().describe('the end user an imported connection is for'),
+  })
+  .refine((b) => (b.credentials === undefined) !== (b.secret_id === undefined), {
+    message: 'give credentials or secret_id (one of them)',
+    path: ['credentials'],
+  });
 
 export const ReplaceConnectionBody = z.object({
   connection_type: z.string().min(1).max(100).optional(),

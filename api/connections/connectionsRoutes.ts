@@ -25,7 +25,11 @@ import {
   SavedConnection,
 } from './connectionSchemas.js';
 import { connectionView } from './connectionView.js';
-import { connectionAccess, importNotSupported } from './connectionAccess.js';
+import { connectionAccess } from './connectionAccess.js';
+import { importConnection } from './importConnection.js';
+import { importedCredentials } from './importedCredentials.js';
+import { redeemSecretId } from './redeemSecretId.js';
+import { ownerOf } from '../oauth2/issueAuthorization.js';
 import { updateConnectionWorkflow } from './updateConnectionWorkflow.js';
 import { errorResponses, noBody } from '../schema/errorResponses.js';
 import { operation } from '../schema/operation.js';
@@ -203,20 +207,52 @@ export const connectionsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, 
     {
       preValidation: requireScope('connection:edit'),
       schema: {
-        ...operation("Create new connection (adopts the flow's connection)", 'connection:edit'),
+        ...operation(
+          "Create new connection: adopts the flow's connection (its credentials or secret_id) or imports tokens obtained elsewhere",
+          'connection:edit',
+        ),
         body: SaveConnectionBody,
-        response: { 200: SavedConnection, ...errors, ...errorResponses({ 422: 'credentials not from a flow' }) },
+        response: {
+          200: SavedConnection,
+          ...errors,
+          ...errorResponses({
+            409: 'these tokens were imported already (details.connection_id)',
+            410: 'the secret_id was used or has expired',
+            422: 'the provider refused the imported tokens',
+            502: 'the provider could not be asked',
+          }),
+        },
       },
     },
     async (request) => {
       const { body } = request;
-      const connectionId = body.credentials.connection_id;
-      if (!connectionId) throw importNotSupported();
-      const doc = await findOwned(callerOf(request), connectionId);
-      if (doc.provider !== body.connection_type) {
-        throw new HttpError(400, 'bad_request', `these credentials belong to connection_type "${doc.provider}"`);
+      const caller = callerOf(request);
+      const sameType = (doc: ConnectionDoc) => {
+        if (doc.provider !== body.connection_type) {
+          throw new HttpError(400, 'bad_request', `these credentials belong to connection_type "${doc.provider}"`);
+        }
+      };
+      if (body.secret_id !== undefined) {
+        const doc = await redeemSecretId(ctx, caller, body.secret_id, sameType);
+        return saved(await rename(doc, body.connection_name));
       }
-      checkCredentials(doc, body.credentials);
+      const credentials = body.credentials!;
+      if (credentials.connection_id === undefined) {
+        const { connection, existing } = await importConnection(ctx, {
+          accountId: caller.accountId,
+          provider: body.connection_type,
+          connectionName: body.connection_name,
+          credentials: importedCredentials(credentials),
+          sentCredentials: credentials,
+          ...(body.connection_config ? { connectionConfig: body.connection_config } : {}),
+          ...ownerOf(caller, body.end_user),
+          integration: null,
+        });
+        return { ...saved(connection), message: existing ? 'connection imported already' : 'connection imported' };
+      }
+      const doc = await findOwned(caller, credentials.connection_id);
+      sameType(doc);
+      checkCredentials(doc, credentials);
       return saved(await rename(doc, body.connection_name));
     },
   );

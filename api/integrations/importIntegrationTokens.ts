@@ -1,28 +1,27 @@
-import type { ConnectionDoc, IntegrationDoc } from '../../lib/store/documents.js';
+import type { IntegrationDoc } from '../../lib/store/documents.js';
 import type { ApiContext } from '../ApiContext.js';
-import { HttpError } from '../errors/HttpError.js';
-
-/** Tokens obtained elsewhere, for one end user (or the account) of an integration. */
-export interface ImportedIntegrationTokens {
-  integration: IntegrationDoc;
-  ownerId: string | null;
-  refreshToken: string;
-  accessToken?: string;
-  expiresIn?: number;
-  scope?: string;
-}
+import { importConnection, type ImportedConnection } from '../connections/importConnection.js';
+import { importedCredentials, type SentTokens } from '../connections/importedCredentials.js';
 
 /**
- * Creates a connection of the integration from foreign tokens and starts its workflow in the
- * keep-fresh phase. Placeholder until the token import lands: answers 501 so nothing is half made.
+ * A connection of the integration, for its owner, from tokens obtained elsewhere: imported like
+ * `PUT /api/connections` imports (proven by one refresh, never twice), with the integration's type,
+ * name, connection_config and app.
  */
-export async function importIntegrationTokens(
-  _ctx: ApiContext,
-  input: ImportedIntegrationTokens,
-): Promise<ConnectionDoc> {
-  throw new HttpError(
-    501,
-    'not_implemented',
-    `importing tokens into integration ${input.integration.slug} is not available in this build; connect with an authorization code or GET .../connect`,
-  );
+export function importIntegrationTokens(
+  ctx: ApiContext,
+  integration: IntegrationDoc,
+  ownerId: string | null,
+  sent: SentTokens,
+): Promise<ImportedConnection> {
+  return importConnection(ctx, {
+    accountId: integration.accountId,
+    provider: integration.provider,
+    connectionName: integration.name,
+    credentials: importedCredentials(sent),
+    sentCredentials: { ...sent },
+    connectionConfig: integration.connectionConfig,
+    ownerId: integration.mode === 'shared' ? null : ownerId,
+    integration,
+  });
 }

@@ -96,9 +96,14 @@ export const integrationConnectionRoutes: FastifyPluginAsyncZod<ApiContext> = as
         querystring: EndUserQuery,
         body: IntegrationConnectBody,
         response: {
+          200: IntegrationConnection.describe('these tokens were imported already, by an identical request'),
           201: IntegrationConnection,
           ...errors,
-          ...errorResponses({ 409: 'being deleted', 422: 'the provider refused', 502: 'provider unreachable' }),
+          ...errorResponses({
+            409: 'being deleted, or the tokens were imported already (details.connection_id)',
+            422: 'the provider refused',
+            502: 'provider unreachable',
+          }),
         },
       },
     },
@@ -107,24 +112,19 @@ export const integrationConnectionRoutes: FastifyPluginAsyncZod<ApiContext> = as
       const integration = await integrationOf(ctx, caller, request.params.id);
       const ownerId = integrationOwnerOf(caller, integration, request.query.end_user_id);
       const { body } = request;
-      let doc: ConnectionDoc;
       if ('refresh_token' in body) {
-        doc = await importIntegrationTokens(ctx, {
-          integration,
-          ownerId,
-          refreshToken: body.refresh_token,
-          ...(body.access_token !== undefined ? { accessToken: body.access_token } : {}),
-          ...(body.expires_in !== undefined ? { expiresIn: body.expires_in } : {}),
-          ...(body.scope !== undefined ? { scope: body.scope } : {}),
-        });
-      } else {
-        const clientGrant = { redirectUri: body.redirect_uri, codeVerifier: body.code_verifier ?? null };
-        const existing = await currentIntegrationConnection(ctx.store, integration, ownerId);
-        const issued = existing
-          ? await reauthorizeThrough(ctx, integration, existing, CLIENT_GRANT_VALIDITY_SECONDS, clientGrant)
-          : await issueThrough(ctx, request, integration, ownerId, CLIENT_GRANT_VALIDITY_SECONDS, clientGrant);
-        doc = await redeemClientCode(ctx, issued, body.code);
+        const { refresh_token, access_token, expires_in, scope } = body;
+        const sent = { refresh_token, access_token, expires_in, scope };
+        const { connection, existing } = await importIntegrationTokens(ctx, integration, ownerId, sent);
+        const view = integrationConnectionView(connection, integration, ctx.catalog.get(connection.provider));
+        return reply.code(existing ? 200 : 201).send(view);
       }
+      const clientGrant = { redirectUri: body.redirect_uri, codeVerifier: body.code_verifier ?? null };
+      const existing = await currentIntegrationConnection(ctx.store, integration, ownerId);
+      const issued = existing
+        ? await reauthorizeThrough(ctx, integration, existing, CLIENT_GRANT_VALIDITY_SECONDS, clientGrant)
+        : await issueThrough(ctx, request, integration, ownerId, CLIENT_GRANT_VALIDITY_SECONDS, clientGrant);
+      const doc = await redeemClientCode(ctx, issued, body.code);
       return reply.code(201).send(integrationConnectionView(doc, integration, ctx.catalog.get(doc.provider)));
     },
   );

@@ -23,6 +23,7 @@ import { operation } from '../schema/operation.js';
 import { integrationNotFound, integrationOf } from './integrationAccess.js';
 import { DeleteIntegrationQuery, Integration, IntegrationBody, IntegrationParams } from './integrationSchemas.js';
 import { integrationView } from './integrationViews.js';
+import { knownProvider } from '../connectionTypes/knownProvider.js';
 
 /**
  * The account's integrations (the integrations API): a named configuration of one provider, with its
@@ -76,14 +77,7 @@ export const integrationsRoutes: FastifyPluginAsyncZod<ApiContext> = async (app,
       const { accountId } = callerOf(request);
       const slug = request.params.id;
       const { body } = request;
-      const entry = ctx.catalog.get(body.type);
-      if (!entry) {
-        throw new HttpError(
-          400,
-          'unknown_datasource',
-          `unknown type "${body.type}"; GET /api/connection_types lists them`,
-        );
-      }
+      const entry = knownProvider(ctx.catalog, body.type, 'type');
       const connectionConfig = checkedConfig(entry, body.connection_config);
       await assertPageAllowed(ctx, accountId, 'success_url', body.success_url);
       await assertPageAllowed(ctx, accountId, 'error_url', body.error_url);

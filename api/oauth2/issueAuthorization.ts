@@ -19,6 +19,7 @@ import { dependencyUnavailable } from '../errors/dependencyUnavailable.js';
 import { HttpError } from '../errors/HttpError.js';
 import type { NewOAuth2RequestBody } from './oauth2Schemas.js';
 import { startConnectionFlow, type NewAuthorization } from './startConnectionFlow.js';
+import { knownProvider } from '../connectionTypes/knownProvider.js';
 
 /**
  * A new OAuth2 request of the calling account: checks the provider, its connection_config and the
@@ -41,14 +42,7 @@ export async function issueAuthorization(
     integration: null,
     errorRedirectUrl: null,
   };
-  const entry = ctx.catalog.get(body.datasource_id);
-  if (!entry) {
-    throw new HttpError(
-      400,
-      'unknown_datasource',
-      `unknown datasource_id "${body.datasource_id}"; GET /api/connection_types lists them`,
-    );
-  }
+  const entry = knownProvider(ctx.catalog, body.datasource_id);
   const connectionConfig = checkedConnectionConfig(entry, body.connection_config);
   // The flow's first activity chooses the app for good; this only answers early when there is none.
   if (!(await chooseOAuthApp(ctx.store, ctx.config, accountId, entry, owner.integration))) {
@@ -116,7 +110,7 @@ export function ownerOf(
 const invalidConfig = (field: string, message: string) =>
   new HttpError(400, 'invalid_connection_config', message, [{ path: `body.connection_config.${field}`, message }]);
 
-function checkedConnectionConfig(entry: ProviderEntry, given: Record<string, string> | undefined) {
+export function checkedConnectionConfig(entry: ProviderEntry, given: Record<string, string> | undefined) {
   try {
     return checkConnectionConfig(entry, given);
   } catch (err) {
@@ -126,7 +120,11 @@ function checkedConnectionConfig(entry: ProviderEntry, given: Record<string, str
 }
 
 /** A failed discovery is the provider's trouble (502); a filled host that is not public, the caller's value (400). */
-async function assertResolvable(ctx: ApiContext, entry: ProviderEntry, connectionConfig: Record<string, string>) {
+export async function assertResolvable(
+  ctx: ApiContext,
+  entry: ProviderEntry,
+  connectionConfig: Record<string, string>,
+) {
   try {
     await resolveAuthorizationServer(entry, connectionConfig, {
       allowLoopbackHttp: ctx.config.NODE_ENV !== 'production',

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { proxyCalls, statusClass } from '../../lib/metrics/proxyMetrics.js';
 import { envelopeData } from '../../lib/proxy/envelopeData.js';
 import type { ApiContext } from '../ApiContext.js';
 import { type Caller, callerOf, requireScope } from '../auth/authenticate.js';
@@ -48,7 +49,15 @@ export const proxyRoutes: FastifyPluginAsyncZod<ApiContext> = async (app, ctx) =
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) aborted.abort();
     });
-    const answer: ProxyAnswer = await forward({ ...call, signal: aborted.signal }, request.log);
+    let answer: ProxyAnswer;
+    try {
+      answer = await forward({ ...call, signal: aborted.signal }, request.log);
+    } catch (err) {
+      // the proxy's own answer (400 refused URL, 404, 409, 502, 504; 503 while a dependency is away) counts too
+      proxyCalls.inc({ status_class: statusClass(err instanceof HttpError ? err.statusCode : 503) });
+      throw err;
+    }
+    proxyCalls.inc({ status_class: statusClass(answer.status) });
     return reply.code(answer.status).headers(answer.headers).send(answer.body);
   };
 

@@ -53,6 +53,19 @@ const STORED_SECRETS: {
     associatedData: (doc) => webhookSecretAssociatedData(String(doc._id)),
   },
   { name: 'connect_pages', collection: (s) => raw(s.connectPages), field: 'authUri', associatedData: byId },
+  // Imported tokens still being proven, and the app snapshot each import carries.
+  {
+    name: 'token_imports',
+    collection: (s) => raw(s.tokenImports),
+    field: 'credentials',
+    associatedData: (doc) => String(doc.connectionId),
+  },
+  {
+    name: 'token_import_oauth_apps',
+    collection: (s) => raw(s.tokenImports),
+    field: 'oauthApp.clientSecret',
+    associatedData: byAppId,
+  },
 ];
 
 /**

@@ -21,7 +21,7 @@ export interface ConnectionDoc {
   apiBaseUri: string | null;
   /** the values of the provider's `{name}` templates (not secret); absent on connections saved before there were any */
   connectionConfig?: Record<string, string>;
-  /** the authorization request whose code produced these credentials */
+  /** the authorization request whose code produced these credentials (or the token import that brought them) */
   authorizationRequestId: string;
   /** the OAuth app the connection was authorized with, copied from its request; absent (older ones): the service's */
   oauthApp?: OAuthAppRef;
@@ -202,6 +202,60 @@ export interface IntegrationDoc {
  * integrationConnectionKey(accountId, integration, ownerId), so the integration routes find it by
  * `_id` (lib/store/README.md, rule 1). A pointer at a connection that is gone counts as none.
  */
+/**
+ * The `secret_id` a flow's redirect_url receives: an opaque, single-use reference to the connection the
+ * flow made, redeemed by `PUT /api/connections` until the request's validity ends.
+ */
+export interface FlowSecretDoc {
+  _id: string; // secretHash(secret_id)
+  accountId: string;
+  connectionId: string;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+/** A redeemed secret_id: inserted once (its `_id` is the secret's), so a second use finds it taken. */
+export interface FlowSecretUseDoc {
+  _id: string; // secretHash(secret_id)
+  usedAt: Date;
+}
+
+/** Tokens a client obtained elsewhere, as it hands them in for import. */
+export interface ImportedCredentials {
+  access_token?: string;
+  refresh_token?: string;
+  token_type?: string;
+  /** when the access token lapses, as the client stated it (from expires_in or expires_at) */
+  expires_at?: string | null;
+  scope?: string;
+  id_token?: string;
+}
+
+/**
+ * One import of tokens obtained elsewhere. Its `_id` claims the token for the account (one import per
+ * token); the tokens wait here, encrypted, until the connection's workflow has proven and saved them.
+ */
+export interface TokenImportDoc {
+  _id: string; // `<accountId>/<rt|at>.<secretHash(token)>`, see tokenImports.ts
+  accountId: string;
+  connectionId: string;
+  provider: string;
+  status: 'pending' | 'completed';
+  /** tells a repeat of the same import from a different import of the same token */
+  requestHash: string;
+  /** envelope of ImportedCredentials, associated data = connectionId; removed once the connection holds them */
+  credentials?: string;
+  connectionName: string;
+  scopes: string[];
+  connectionConfig: Record<string, string>;
+  oauthApp: OAuthAppRef;
+  ownerId: string | null;
+  ownerProfile?: EndUserProfile;
+  integrationId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface IntegrationConnectionDoc {
   _id: string;
   connectionId: string;

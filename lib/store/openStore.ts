@@ -12,6 +12,9 @@ import type {
   IntegrationDoc,
   OAuthAppDoc,
   OAuthRequestDoc,
+  TokenImportDoc,
+  FlowSecretDoc,
+  FlowSecretUseDoc,
   WebhookDeliveryDoc,
   WebhookDoc,
 } from './documents.js';
@@ -32,6 +35,9 @@ export interface Store {
   connectPages: Collection<ConnectPageDoc>;
   integrations: Collection<IntegrationDoc>;
   integrationConnections: Collection<IntegrationConnectionDoc>;
+  tokenImports: Collection<TokenImportDoc>;
+  flowSecrets: Collection<FlowSecretDoc>;
+  flowSecretUses: Collection<FlowSecretUseDoc>;
   close(): Promise<void>;
 }
 
@@ -40,25 +46,7 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
   // Fail fast while MongoDB is away (the API answers 503, activities are retried by Temporal).
   const client = new MongoClient(config.MONGODB_URI, { serverSelectionTimeoutMS: 3_000 });
   await client.connect();
-  const db = client.db(config.MONGODB_DATABASE);
-  const store: Store = {
-    client,
-    db,
-    connections: db.collection<ConnectionDoc>('connections'),
-    oauthRequests: db.collection<OAuthRequestDoc>('oauth_requests'),
-    callbackClaims: db.collection<CallbackClaimDoc>('callback_claims'),
-    apiTokens: db.collection<ApiTokenDoc>('api_tokens'),
-    events: db.collection<ConnectionEventDoc>('events'),
-    codecSessions: db.collection<CodecSessionDoc>('codec_sessions'),
-    accounts: db.collection<AccountDoc>('accounts'),
-    oauthApps: db.collection<OAuthAppDoc>('oauth_apps'),
-    webhooks: db.collection<WebhookDoc>('webhooks'),
-    webhookDeliveries: db.collection<WebhookDeliveryDoc>('webhook_deliveries'),
-    connectPages: db.collection<ConnectPageDoc>('connect_pages'),
-    integrations: db.collection<IntegrationDoc>('integrations'),
-    integrationConnections: db.collection<IntegrationConnectionDoc>('integration_connections'),
-    close: () => client.close(),
-  };
+  const store = storeOn(client, config.MONGODB_DATABASE);
   await Promise.all([
     store.connections.createIndex({ accountId: 1, _id: 1 }),
     store.connections.createIndex({ status: 1, tokenExpiresAt: 1 }),
@@ -76,4 +64,30 @@ export async function openStore(config: Pick<Config, 'MONGODB_URI' | 'MONGODB_DA
     store.webhookDeliveries.createIndex({ accountId: 1, createdAt: -1 }),
   ]);
   return store;
+}
+
+/** The collections on a client, without connecting or checking anything (openStore does both). */
+export function storeOn(client: MongoClient, database: string): Store {
+  const db = client.db(database);
+  return {
+    client,
+    db,
+    connections: db.collection<ConnectionDoc>('connections'),
+    oauthRequests: db.collection<OAuthRequestDoc>('oauth_requests'),
+    callbackClaims: db.collection<CallbackClaimDoc>('callback_claims'),
+    apiTokens: db.collection<ApiTokenDoc>('api_tokens'),
+    events: db.collection<ConnectionEventDoc>('events'),
+    codecSessions: db.collection<CodecSessionDoc>('codec_sessions'),
+    accounts: db.collection<AccountDoc>('accounts'),
+    oauthApps: db.collection<OAuthAppDoc>('oauth_apps'),
+    webhooks: db.collection<WebhookDoc>('webhooks'),
+    webhookDeliveries: db.collection<WebhookDeliveryDoc>('webhook_deliveries'),
+    connectPages: db.collection<ConnectPageDoc>('connect_pages'),
+    integrations: db.collection<IntegrationDoc>('integrations'),
+    integrationConnections: db.collection<IntegrationConnectionDoc>('integration_connections'),
+    tokenImports: db.collection<TokenImportDoc>('token_imports'),
+    flowSecrets: db.collection<FlowSecretDoc>('flow_secrets'),
+    flowSecretUses: db.collection<FlowSecretUseDoc>('flow_secret_uses'),
+    close: () => client.close(),
+  };
 }

@@ -61,6 +61,8 @@ connectflow is running
   MongoDB        ${stack.mongoUri}
   Demo provider  ${stack.provider.issuer}   (log in with any name and password)
   Logs           ${dataDir}/logs/
+  Metrics        ${api}/metrics, worker ${stack.workerMetricsUrl}, Temporal SDK ${stack.workerTemporalMetricsUrl}
+  Readiness      ${api}/readyz
   UI decoding    ${api}/codec/session   (paste an operator token to read payloads in the Temporal UI:
                  ${operatorLine})
 

@@ -21,6 +21,9 @@ export interface TestStackInfo {
   dataDir: string;
   providerControlUrl: string;
   timing: RefreshTiming;
+  /** the stack's worker's GET /metrics, and the Temporal SDK's metrics of it */
+  workerMetricsUrl: string;
+  workerTemporalMetricsUrl: string;
   /** the CONNECTFLOW_* environment the API and worker run with (client secrets included: tests scan for them) */
   appEnv: Record<string, string>;
 }
@@ -74,6 +77,9 @@ const PROFILES: ExtraDemoProvider[] = [
   // Events and webhooks: each event's real cause (faults included), and short tokens refreshed during an outage.
   { id: 'events', options: { accessTokenTtlSeconds: 3600 } },
   { id: 'webhook_short', options: { accessTokenTtlSeconds: 5, rotateRefreshToken: true } },
+  // Tokens obtained outside connectflow and imported: long-lived, and 5-second ones kept fresh after import.
+  { id: 'imports', options: { accessTokenTtlSeconds: 3600, rotateRefreshToken: true } },
+  { id: 'imports_short', options: { accessTokenTtlSeconds: 5, rotateRefreshToken: true } },
 ];
 
 declare module 'vitest' {
@@ -129,6 +135,8 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     dataDir,
     providerControlUrl: controlServer.url,
     timing: refreshTiming(loadConfig(stack.appEnv)),
+    workerMetricsUrl: stack.workerMetricsUrl,
+    workerTemporalMetricsUrl: stack.workerTemporalMetricsUrl,
     appEnv: Object.fromEntries(
       Object.entries(stack.appEnv).filter(
         (e): e is [string, string] =>

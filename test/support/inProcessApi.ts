@@ -9,15 +9,16 @@ import { connectTestTemporal, keyRing, stack } from './testStack.js';
 /**
  * A second API, in this test's process, on the same Temporal and MongoDB server as the stack (like
  * one more API replica) but with its own settings, e.g. its own rate limiter or its own database.
- * `context` replaces parts of what the API is built with (e.g. the proxy's host resolver).
+ * `context` replaces parts of what the API is built with (e.g. the proxy's host resolver, or the
+ * store: one on a MongoDB that is away), and is closed with it.
  */
 export async function startInProcessApi(
   env: Record<string, string> = {},
-  context: Partial<Pick<ApiContext, 'resolveHost'>> = {},
+  context: Partial<Pick<ApiContext, 'resolveHost' | 'store'>> = {},
 ): Promise<{ app: FastifyInstance; store: Store; url: string; close(): Promise<void> }> {
   const appEnv = { ...stack.appEnv, LOG_LEVEL: 'silent', ...env };
   const config = loadConfig(appEnv);
-  const store = await openStore(config);
+  const store = context.store ?? (await openStore(config));
   const temporal = await connectTestTemporal();
   const { catalog, problems } = await loadCatalog(config, config.CONNECTFLOW_CATALOG_DIR);
   // A test's own catalog entries must load: a malformed one is a mistake in the test.

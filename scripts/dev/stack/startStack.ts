@@ -106,6 +106,9 @@ export interface Stack {
   appEnv: NodeJS.ProcessEnv;
   api: ManagedChild;
   worker: ManagedChild;
+  /** the first worker's GET /metrics (connectflow's) and the Temporal SDK's metrics of it */
+  workerMetricsUrl: string;
+  workerTemporalMetricsUrl: string;
   startWorker(name?: string): ManagedChild;
   /** Resolves once that worker process polls the task queue for both workflow and activity tasks. */
   workerPolling(worker: ManagedChild): Promise<void>;
@@ -322,8 +325,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         cwd: repoRoot,
         logFile: logFile(name),
       });
-    const startWorker = (name = 'worker') => {
-      const child = service(name, 'worker');
+    const startWorker = (name = 'worker', env: NodeJS.ProcessEnv = appEnv) => {
+      const child = service(name, 'worker', env);
       stoppers.push(() => child.stop());
       return child;
     };
@@ -347,7 +350,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
 
     log('starting worker and API...');
-    const worker = startWorker();
+    // Metrics ports for the first worker only: more workers (startWorker) would collide on them.
+    const workerMetricsPort = await freePort();
+    const workerTemporalMetricsPort = await freePort();
+    const worker = startWorker('worker', {
+      ...appEnv,
+      CONNECTFLOW_WORKER_METRICS_PORT: String(workerMetricsPort),
+      CONNECTFLOW_WORKER_TEMPORAL_METRICS_PORT: String(workerTemporalMetricsPort),
+    });
     const api = service('api', 'api');
     stoppers.push(() => api.stop());
     await Promise.all([
@@ -368,7 +378,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       appEnv,
       api,
       worker,
-      startWorker,
+      workerMetricsUrl: `http://127.0.0.1:${workerMetricsPort}/metrics`,
+      workerTemporalMetricsUrl: `http://127.0.0.1:${workerTemporalMetricsPort}/metrics`,
+      startWorker: (name?: string) => startWorker(name),
       workerPolling,
       startApi,
       temporal: temporalControl,
