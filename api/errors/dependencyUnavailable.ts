@@ -21,6 +21,10 @@ export function dependencyUnavailable(err: unknown): 'MongoDB' | 'Temporal' | un
     ) {
       return 'MongoDB';
     }
+    // A write on a connection the server has just closed (FerretDB stopping) fails with Node's own socket
+    // error ("This socket has been ended by the other party"), which the driver passes on unwrapped.
+    if ((e.code === 'EPIPE' || e.code === 'ECONNRESET') && /[\\/]mongodb[\\/]/.test((e as Error).stack ?? ''))
+      return 'MongoDB';
     // FerretDB's SQLite could not get its single write lock (SQLITE_BUSY): overloaded, retry later.
     if (e instanceof MongoServerError && /SQLITE_BUSY|database is locked/.test(e.message)) return 'MongoDB';
     // gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from the Temporal frontend
