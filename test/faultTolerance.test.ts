@@ -110,7 +110,9 @@ function release(step: PauseStep) {
 async function killWorkerAt(step: PauseStep): Promise<{ subject: string }> {
   const [pid, subject] = await waitUntil(`an activity to reach ${step}`, async () => {
     const file = join(pauseDir, `${step}.reached`);
-    return existsSync(file) ? readFileSync(file, 'utf8').split('\n') : undefined;
+    // Not written atomically: for a moment the file exists empty.
+    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+    return lines[0] ? lines : undefined;
   });
   const victim = workers.find((w) => w.pid === Number(pid));
   expect(victim, `worker with pid ${pid}`).toBeDefined();
