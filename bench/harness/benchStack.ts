@@ -68,7 +68,11 @@ export interface BenchStack {
     otherWorkers?: number[];
     api: number;
     temporal?: number;
+    /** the Temporal server's processes beside the frontend's (postgres) */
+    temporalServices?: number[];
     ferretdb?: number;
+    /** the machine's PostgreSQL (postgres) */
+    postgres?: number;
     direct: number;
     bareApp: number;
     bareWorker: number;
@@ -333,8 +337,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     const pids: BenchStack['pids'] = {
       worker: stack.worker.pid,
       api: stack.api.pid,
-      // On postgres Temporal is several processes beside PostgreSQL's: their memory is not sampled.
-      ...(options.servers || stack.engine !== 'sqlite' ? {} : serverPids(dataDir)),
+      ...(options.servers ? {} : serverPids(dataDir)),
       direct: direct.pid,
       bareApp: bareApp.pid,
       bareWorker: bareWorker.pid,

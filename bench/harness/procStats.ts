@@ -23,6 +23,33 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU time of a process and its children, the exited ones included (its reaped children's time, fields
+ * cutime and cstime): a PostgreSQL postmaster and the backends it forked and reaped.
+ */
+export function treeCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    const own = (fields[11]! + fields[12]! + fields[13]! + fields[14]!) / 100; // utime stime cutime cstime
+    const live = childProcesses(pid).reduce((sum, child) => sum + (cpuSeconds(child.pid) ?? 0), 0);
+    return own + live;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The machine's PostgreSQL server: the `postgres` process started by init (the postmaster). */
+export function postmasterPid(): number | undefined {
+  for (const { pid, cmdline } of childProcesses(1)) {
+    if (cmdline[0]?.endsWith('/postgres') || cmdline[0] === 'postgres') return pid;
+  }
+  return undefined;
+}
+
 /** CPU time all cores of the machine have been busy so far (not idle or iowait), in seconds. */
 export function machineBusySeconds(): number {
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -49,14 +76,27 @@ export function childProcesses(parentPid = process.pid): Array<{ pid: number; cm
   return out;
 }
 
-/** The Temporal dev server and FerretDB children of this process that use files under dataDir. */
-export function serverPids(dataDir: string): { temporal?: number; ferretdb?: number } {
+/**
+ * The servers this process started for dataDir: the Temporal dev server (sqlite) or the Temporal
+ * server's processes (postgres: the first is the frontend's, the rest `temporalServices`), FerretDB,
+ * and on postgres the machine's PostgreSQL (its postmaster, sampled with its backends).
+ */
+export function serverPids(dataDir: string): {
+  temporal?: number;
+  temporalServices?: number[];
+  ferretdb?: number;
+  postgres?: number;
+} {
   const children = childProcesses();
   const usesDataDir = (c: { cmdline: string[] }) => c.cmdline.some((a) => a.includes(dataDir));
-  return {
-    temporal: children.find((c) => usesDataDir(c) && c.cmdline.includes('start-dev'))?.pid,
-    ferretdb: children.find((c) => usesDataDir(c) && c.cmdline.some((a) => a.startsWith('--handler=')))?.pid,
-  };
+  const cluster = children.filter((c) => usesDataDir(c) && c.cmdline.includes('--service')).map((c) => c.pid);
+  const ferretdb = children.find(
+    (c) => c.cmdline.includes('--handler=postgresql') || (usesDataDir(c) && c.cmdline.includes('--handler=sqlite')),
+  )?.pid;
+  if (cluster.length === 0) {
+    return { temporal: children.find((c) => usesDataDir(c) && c.cmdline.includes('start-dev'))?.pid, ferretdb };
+  }
+  return { temporal: cluster[0], temporalServices: cluster.slice(1), ferretdb, postgres: postmasterPid() };
 }
 
 /** Total size in MiB of the files in dir whose names start with prefix (SQLite files and their -wal/-shm). */
@@ -79,6 +119,10 @@ export interface RssSeries {
   cpuCores?: number;
 }
 
+/** Processes sampled with their children's CPU and without RSS (shared buffers would count once per backend). */
+const PROCESS_TREES = new Set(['postgres']);
+const cpuOf = (name: string, pid: number) => (PROCESS_TREES.has(name) ? treeCpuSeconds(pid) : cpuSeconds(pid));
+
 /** Samples the RSS of named processes every intervalMs; reports the last sample and the peak. */
 export class RssSampler {
   private readonly series = new Map<string, RssSeries>();
@@ -96,7 +140,7 @@ export class RssSampler {
     this.startedAt = performance.now();
     this.machineAtStart = machineBusySeconds();
     for (const [name, pid] of Object.entries(this.pids)) {
-      const cpu = pid === undefined ? undefined : cpuSeconds(pid);
+      const cpu = pid === undefined ? undefined : cpuOf(name, pid);
       if (cpu !== undefined) this.cpuAtStart.set(name, cpu);
     }
     this.sample();
@@ -108,7 +152,7 @@ export class RssSampler {
   sample(): void {
     for (const [name, pid] of Object.entries(this.pids)) {
       if (pid === undefined) continue;
-      const rss = rssMiB(pid);
+      const rss = PROCESS_TREES.has(name) ? undefined : rssMiB(pid);
       const prev = this.series.get(name) ?? { firstMiB: rss, lastMiB: undefined, peakMiB: undefined };
       this.series.set(name, {
         firstMiB: prev.firstMiB ?? rss,
@@ -124,7 +168,7 @@ export class RssSampler {
     const wall = (performance.now() - this.startedAt) / 1000;
     if (wall < 1) return Object.fromEntries(this.series); // too short to say anything about CPU
     for (const [name, pid] of Object.entries(this.pids)) {
-      const [before, after] = [this.cpuAtStart.get(name), pid === undefined ? undefined : cpuSeconds(pid)];
+      const [before, after] = [this.cpuAtStart.get(name), pid === undefined ? undefined : cpuOf(name, pid)];
       const series = this.series.get(name);
       if (series && before !== undefined && after !== undefined)
         series.cpuCores = Math.round(((after - before) / wall) * 100) / 100;

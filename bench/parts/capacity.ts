@@ -57,8 +57,9 @@ export const LIFETIMES = [
   { lifetime: '24 hours', seconds: 86_400 },
 ];
 
-/** the server processes of a phase's samples (every worker is `worker` or `worker <n>`) */
-const isServer = (name: string) => ['api', 'temporal', 'ferretdb'].includes(name) || name.startsWith('worker');
+/** the server processes of a phase's samples (`worker <n>`, `temporal <n>`: the postgres engine's others) */
+const isServer = (name: string) =>
+  ['api', 'ferretdb', 'postgres'].includes(name) || name.startsWith('worker') || name.startsWith('temporal');
 
 /**
  * The sustained refresh capacity: each step spreads rate × window connections' planned refreshes
@@ -88,7 +89,7 @@ export async function runCapacityPart(
       `the scale part's phase at each planned rate: rate × ${options.windowSeconds} s connections, their planned refreshes ` +
       `spread evenly over the window; a step holds when lag p99 ≤ ${options.lagP99LimitSeconds} s and the achieved rate ` +
       `≥ ${options.achievedShare * 100}% of planned; rates ${options.rates.join(', ')}/s stepped up, then one bisection; ` +
-      'server CPU and RSS = worker(s) + API + Temporal + MongoDB',
+      'server CPU = worker(s) + API + Temporal + MongoDB (+ PostgreSQL); RSS the same without PostgreSQL',
     windowSeconds: options.windowSeconds,
     runs,
   };
@@ -151,7 +152,9 @@ function capacityStep(
   // CPU is sampled from the window's start to the first read, a drain after the window
   const cores = Object.entries(phase.windowCpuCores).reduce((sum, [k, v]) => sum + (isServer(k) ? (v ?? 0) : 0), 0);
   const cpuSeconds = cores * (phase.windowSeconds + drainSeconds);
-  const rssMiB = Object.entries(phase.rssMiB).reduce((sum, [k, v]) => sum + (isServer(k) ? (v.peakMiB ?? 0) : 0), 0);
+  // (a process not sampled for memory, PostgreSQL, has no peak: NaN)
+  const peak = (v: { peakMiB?: number }) => (Number.isFinite(v.peakMiB) ? v.peakMiB! : 0);
+  const rssMiB = Object.entries(phase.rssMiB).reduce((sum, [k, v]) => sum + (isServer(k) ? peak(v) : 0), 0);
   return {
     plannedPerSecond: rate,
     connections: phase.activeConnections,

@@ -125,6 +125,7 @@ export async function runPhase(
     ...otherWorkers(bench),
     api: bench.pids.api,
     temporal: bench.pids.temporal,
+    ...serverProcesses(bench),
     ferretdb: bench.pids.ferretdb,
     'bench (driver + providers)': process.pid,
   }).start();
@@ -181,6 +182,7 @@ export async function runPhase(
     worker: bench.pids.worker,
     ...otherWorkers(bench),
     temporal: bench.pids.temporal,
+    ...serverProcesses(bench),
     ferretdb: bench.pids.ferretdb,
     api: bench.pids.api,
     'bench (driver + providers)': process.pid,
@@ -284,6 +286,14 @@ export async function runPhase(
 }
 
 /** Workers beside the first, as `worker 2`, `worker 3`... */
+/** On postgres: the Temporal server's other processes and PostgreSQL itself. */
+function serverProcesses(bench: BenchStack): Record<string, number | undefined> {
+  return {
+    ...Object.fromEntries((bench.pids.temporalServices ?? []).map((pid, i) => [`temporal ${i + 2}`, pid])),
+    ...(bench.pids.postgres ? { postgres: bench.pids.postgres } : {}),
+  };
+}
+
 function otherWorkers(bench: BenchStack): Record<string, number> {
   return Object.fromEntries((bench.pids.otherWorkers ?? []).map((pid, i) => [`worker ${i + 2}`, pid]));
 }
