@@ -99,7 +99,7 @@ if (results.capacity) {
   // A full-length run's cost curve is the documented one; a shorter validation run's stays beside its figures.
   const documented = !values.quick && results.capacity.windowSeconds >= 180;
   const svg = documented
-    ? fileURLToPath(new URL('../../docs/cost-curve.svg', import.meta.url))
+    ? fileURLToPath(new URL(`../../docs/cost-curve-${engine}.svg`, import.meta.url))
     : file.replace(/\.json$/, '-cost-curve.svg');
   writeFileSync(svg, costCurveSvg(results.capacity));
   console.log(`cost curve: ${svg}`);
