@@ -3,6 +3,7 @@ import { flowLevel, type FlowLevelResult } from '../parts/flows.js';
 import type { BenchResults } from './runBench.js';
 import { ratio } from './stats.js';
 import type { CapacityPartResult } from '../parts/capacity.js';
+import type { PostgresActivity } from './postgresActivity.js';
 import { costCurveMarkdown } from './costCurve.js';
 
 type Cell = string | number | undefined;
@@ -366,6 +367,21 @@ export function formatReport(results: BenchResults): string {
   return out.join('\n');
 }
 
+/** PostgreSQL's cores by database, busy backends and the largest wait events. */
+function postgresLine(pg: PostgresActivity): string {
+  const cores = Object.entries(pg.cpuCores)
+    .map(([role, c]) => `${role} ${c}`)
+    .join(', ');
+  const busy = Object.entries(pg.activeBackends)
+    .map(([role, n]) => `${role} ${n}`)
+    .join(', ');
+  const waits = pg.waits
+    .slice(0, 6)
+    .map((w) => `${w.wait} ${Math.round(w.share * 1000) / 10}%`)
+    .join(', ');
+  return `PostgreSQL cores by database: ${cores}; busy backends (mean): ${busy}; busy samples by wait (${pg.samples} samples): ${waits}`;
+}
+
 function capacityReport(capacity: CapacityPartResult): string[] {
   const out = [
     `Capacity: the highest planned refresh rate that holds (lag p99 <= 5 s, >= 95% achieved) over ${capacity.windowSeconds} s windows`,
@@ -396,6 +412,11 @@ function capacityReport(capacity: CapacityPartResult): string[] {
       ),
     ),
   ];
+  for (const run of capacity.runs)
+    for (const s of run.steps) {
+      out.push(`  ${run.workers} worker(s), ${s.plannedPerSecond}/s: CPU (cores) ${cpuLine(s.phase.windowCpuCores)}`);
+      if (s.phase.postgres) out.push(`    ${postgresLine(s.phase.postgres)}`);
+    }
   for (const run of capacity.runs) {
     out.push(
       `  ${run.workers} worker(s): ${run.capacityPerSecond} refreshes/s sustained; connections held at that rate (the product's default margin): ` +

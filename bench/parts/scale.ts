@@ -14,7 +14,9 @@ import { connectionWorkflow } from '../../workflows/connectionWorkflow.js';
 import { SCALE_TYPE, type BenchStack } from '../harness/benchStack.js';
 import { mintTokens } from '../harness/oidcStorage.js';
 import { retrying } from '../harness/retry.js';
+import { PostgresActivitySampler, type PostgresActivity } from '../harness/postgresActivity.js';
 import { filesMiB, RssSampler, type RssSeries } from '../harness/procStats.js';
+import { postgresFromEnv } from '../../scripts/dev/stack/startStack.js';
 import type { BenchSizes } from '../harness/sizes.js';
 import { round, summarize, type Summary } from '../harness/stats.js';
 
@@ -29,6 +31,8 @@ export interface ScalePhaseResult {
   achievedPerSecond: number;
   /** CPU each process used from the window's start to the first read, in cores */
   windowCpuCores: Record<string, number | undefined>;
+  /** on postgres, over the same span: PostgreSQL's CPU by database and what its busy backends waited on */
+  postgres?: PostgresActivity;
   refreshed: number;
   /** not refreshed by the end of the straggler wait */
   notRefreshed: number;
@@ -187,8 +191,10 @@ export async function runPhase(
     api: bench.pids.api,
     'bench (driver + providers)': process.pid,
   }).start();
+  const postgresSampler = bench.pids.postgres ? new PostgresActivitySampler(postgresFromEnv()).start() : undefined;
   await sleepUntil(firstRead);
   const windowCpu = Object.fromEntries(Object.entries(windowSampler.stop()).map(([k, v]) => [k, v.cpuCores]));
+  const postgres = postgresSampler?.stop();
   for (;;) {
     const docs = await retrying('reading lastRefreshedAt', () =>
       store.connections
@@ -248,6 +254,7 @@ export async function runPhase(
     refreshesPerSecond: round(n / windowSeconds, 1),
     achievedPerSecond: round(achievedPerSecond, 1),
     windowCpuCores: windowCpu,
+    ...(postgres ? { postgres } : {}),
     refreshed: refreshedAt.size,
     notRefreshed: n - refreshedAt.size - reauth.size,
     needsReauth: reauth.size,

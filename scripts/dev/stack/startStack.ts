@@ -71,7 +71,7 @@ export function engineFromEnv(): Engine {
 }
 
 /** The PostgreSQL the postgres engine uses: libpq's PGHOST / PGPORT / PGUSER, default 127.0.0.1:5432 as postgres. */
-function postgresFromEnv(): PostgresServer {
+export function postgresFromEnv(): PostgresServer {
   return {
     host: process.env.PGHOST ?? '127.0.0.1',
     port: Number(process.env.PGPORT ?? 5432),
