@@ -26,7 +26,7 @@ describe('bench smoke (tiny sizes on the suite servers)', () => {
     try {
       results = await runBench({
         sizes: SMOKE,
-        parts: [...DEFAULT_PARTS, 'capacity'],
+        parts: [...DEFAULT_PARTS, 'capacity', 'run-length'],
         dataDir,
         servers: { temporalAddress: stack.temporalAddress, mongoUri: stack.mongoUri },
         taskQueue: `bench-smoke-${suffix}`,
@@ -130,10 +130,26 @@ describe('bench smoke (tiny sizes on the suite servers)', () => {
     expect(runs[1]!.steps[0]!.phase.rssMiB['worker 2']?.peakMiB).toBeGreaterThan(0);
   });
 
+  it('measures the steady state of refreshing at each run length, connectflow then the bare loop, cycle after cycle', () => {
+    const { steps } = results.runLength!;
+    expect(steps.map((s) => [s.contender, s.refreshesPerRun])).toEqual(
+      SMOKE.runLength.refreshesPerRun.flatMap((n) => [
+        ['connectflow', n],
+        ['bare Temporal', n],
+      ]),
+    );
+    for (const step of steps) {
+      // every connection refreshes once a cycle: at least one cycle's worth lands in the measured cycles
+      expect(step.refreshes).toBeGreaterThanOrEqual(SMOKE.runLength.connections);
+      expect(step.cpuMsPerRefresh.worker).toBeGreaterThan(0);
+    }
+  });
+
   it('reports every part and every target', () => {
     expect(results.failures).toEqual([]);
     const report = formatReport(results);
-    for (const part of ['Part 1', 'Part 2', 'Part 3', 'Part 4', 'Capacity', 'Targets']) expect(report).toContain(part);
+    for (const part of ['Part 1', 'Part 2', 'Part 3', 'Part 4', 'Capacity', 'Run length', 'Targets'])
+      expect(report).toContain(part);
     expect(results.targets.map((t) => t.target)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/whole-flow p99/),

@@ -77,10 +77,15 @@ export interface BenchStack {
     bareApp: number;
     bareWorker: number;
   };
+  /** the bare-Temporal contender's task queue (its worker polls it) */
+  bareTaskQueue: string;
   /** what the API and worker run with, secrets left out */
   publicEnv: Record<string, string>;
-  /** `count` fresh connectflow workers (default 1) in place of the running ones (pids.worker follows the first) */
-  restartWorker(count?: number): Promise<void>;
+  /**
+   * `count` fresh connectflow workers (default 1) in place of the running ones (pids.worker follows
+   * the first), with `env` over the stack's environment
+   */
+  restartWorker(count?: number, env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -272,6 +277,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       issuer: bareProvider.provider.issuer,
       clientId: 'bench-bare',
       redirectUri: `${bareUrl}/oauth2/callback`,
+      maxCachedWorkflows: loadConfig(stack.appEnv).CONNECTFLOW_WORKER_MAX_CACHED_WORKFLOWS,
     };
     const bareWorker = spawnTsx(
       'bench-bare-worker',
@@ -349,9 +355,11 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     );
     let workers = [stack.worker];
     let restarts = 0;
-    const restartWorker = async (count = 1) => {
+    const restartWorker = async (count = 1, workerEnv: Record<string, string> = {}) => {
       for (const w of workers) await w.stop();
-      workers = Array.from({ length: count }, () => stack.startWorker(`worker-${++restarts}`));
+      workers = Array.from({ length: count }, () =>
+        stack.startWorker(`worker-${++restarts}`, { ...stack.appEnv, ...workerEnv }),
+      );
       pids.worker = workers[0]!.pid;
       pids.otherWorkers = workers.slice(1).map((w) => w.pid);
       await Promise.all(
@@ -378,6 +386,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       resource,
       dataDir,
       pids,
+      bareTaskQueue: bareConfig.taskQueue,
       publicEnv,
       restartWorker,
       stop: stopAll,

@@ -1,9 +1,10 @@
 import type { ContenderName } from './benchStack.js';
 import { flowLevel, type FlowLevelResult } from '../parts/flows.js';
 import type { BenchResults } from './runBench.js';
-import { ratio } from './stats.js';
+import { ratio, round } from './stats.js';
 import type { CapacityPartResult } from '../parts/capacity.js';
 import type { PostgresActivity } from './postgresActivity.js';
+import type { RunLengthPartResult } from '../parts/runLength.js';
 import { costCurveMarkdown } from './costCurve.js';
 
 type Cell = string | number | undefined;
@@ -352,6 +353,7 @@ export function formatReport(results: BenchResults): string {
   }
 
   if (results.capacity) out.push('', ...capacityReport(results.capacity));
+  if (results.runLength) out.push('', ...runLengthReport(results.runLength));
 
   if (results.targets.length) {
     out.push('', 'Targets');
@@ -365,6 +367,43 @@ export function formatReport(results: BenchResults): string {
   for (const f of results.failures) out.push('', `${f.part} FAILED: ${f.error}`);
   out.push('', `wall time ${results.wallSeconds} s`);
   return out.join('\n');
+}
+
+function runLengthReport(part: RunLengthPartResult): string[] {
+  const names = [...new Set(part.steps.flatMap((s) => Object.keys(s.cpuMsPerRefresh)))].filter(
+    (n) => n !== 'other processes',
+  );
+  const out = [
+    `Run length: CPU per refresh in the steady state (a refresh every ${part.cycleSeconds} s), by CONNECTFLOW_REFRESHES_PER_RUN`,
+    table(
+      [
+        [
+          'contender',
+          'refreshes per run',
+          'planned /s',
+          'achieved /s',
+          'refreshes',
+          'server ms/refresh',
+          ...names.map((n) => `${n} ms`),
+          'worker RSS peak MiB',
+        ],
+      ],
+      part.steps.map((s) => [
+        s.contender,
+        s.refreshesPerRun,
+        s.plannedPerSecond,
+        s.achievedPerSecond,
+        s.refreshes,
+        s.serverCpuMsPerRefresh,
+        ...names.map((n) => s.cpuMsPerRefresh[n] ?? ''),
+        s.workerRssPeakMiB === undefined ? '' : round(s.workerRssPeakMiB),
+      ]),
+    ),
+  ];
+  for (const s of part.steps)
+    if (s.postgres) out.push(`  ${s.contender}, ${s.refreshesPerRun} per run: ${postgresLine(s.postgres)}`);
+  out.push(`  ${part.method}`);
+  return out;
 }
 
 /** PostgreSQL's cores by database, busy backends and the largest wait events. */

@@ -6,12 +6,13 @@ import { parseArgs } from 'node:util';
 import { costCurveSvg } from './costCurve.js';
 import { formatReport } from './report.js';
 import { runBench, type BenchPart } from './runBench.js';
-import { FULL, QUICK, scaleForCapacity, type BenchSizes } from './sizes.js';
+import { FULL, QUICK, scaleForCapacity, scaleForRunLength, type BenchSizes } from './sizes.js';
 import { engineFromEnv } from '../../scripts/dev/stack/startStack.js';
 
 /**
  * `npm run bench [-- --quick] [--parts flows,coalescing,proxy,scale] [--scale-phases 1000,10000] [--engine sqlite|postgres] [--cpu-prof] [--keep-data]`
  * `npm run bench -- --capacity [--window-seconds 180] [--rates 10,20,40,80] [--workers 1,2]`: the sustained refresh capacity
+ * `npm run bench -- --parts run-length [--refreshes-per-run 1,5,10,20]`: steady-state refresh cost by run length
  *
  * Starts its own Temporal and FerretDB (on SQLite files, or on PostgreSQL with `--engine postgres`: see
  * startStack), demo providers, connectflow (API + worker) and the two other contenders on free ports in a
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     rates: { type: 'string' },
     workers: { type: 'string' },
     engine: { type: 'string' },
+    'refreshes-per-run': { type: 'string' },
   },
 });
 const engine = values.engine ?? engineFromEnv();
@@ -38,7 +40,8 @@ const parts = values.capacity
   ? (['capacity'] as BenchPart[])
   : (values.parts?.split(',').map((p) => p.trim()) as BenchPart[] | undefined);
 for (const p of parts ?? [])
-  if (!['flows', 'coalescing', 'proxy', 'scale', 'capacity'].includes(p)) throw new Error(`unknown part "${p}"`);
+  if (!['flows', 'coalescing', 'proxy', 'scale', 'capacity', 'run-length'].includes(p))
+    throw new Error(`unknown part "${p}"`);
 const positive = (flag: string, list: string) => {
   const numbers = list.split(',').map((n) => Number(n.trim()));
   if (numbers.some((n) => !(n > 0))) throw new Error(`--${flag} wants positive numbers, got "${list}"`);
@@ -64,6 +67,16 @@ try {
     sizes = { ...sizes, capacity };
     sizes = { ...sizes, scale: scaleForCapacity(sizes) };
   }
+  if (parts?.includes('run-length')) {
+    if (parts.length > 1) throw new Error("--parts run-length runs alone: its short tokens are the whole stack's");
+    const refreshesPerRun = values['refreshes-per-run'];
+    if (refreshesPerRun)
+      sizes = {
+        ...sizes,
+        runLength: { ...sizes.runLength, refreshesPerRun: positive('refreshes-per-run', refreshesPerRun) },
+      };
+    sizes = { ...sizes, scale: scaleForRunLength(sizes) };
+  }
   results = await runBench({
     sizes,
     dataDir,
@@ -88,6 +101,7 @@ const variant = [
   values['window-seconds'] ? `window-${values['window-seconds']}` : '',
   values.rates ? `rates-${values.rates.replaceAll(',', '+')}` : '',
   values.workers ? `workers-${values.workers.replaceAll(',', '+')}` : '',
+  values['refreshes-per-run'] ? `per-run-${values['refreshes-per-run'].replaceAll(',', '+')}` : '',
 ]
   .filter(Boolean)
   .map((v) => `-${v}`)

@@ -13,12 +13,13 @@ import { runFlowsPart, type FlowsPartResult } from '../parts/flows.js';
 import { runProxyPart, type ProxyPartResult } from '../parts/proxy.js';
 import { retireConnections, runScalePart, type ScalePartResult } from '../parts/scale.js';
 import { CAPACITY_LIMITS, runCapacityPart, type CapacityPartResult } from '../parts/capacity.js';
+import { runRunLengthPart, type RunLengthPartResult } from '../parts/runLength.js';
 import { checkTargets, type TargetCheck } from '../targets.js';
 import type { BenchSizes } from './sizes.js';
 import type { Engine } from '../../scripts/dev/stack/startStack.js';
 import { round } from './stats.js';
 
-export type BenchPart = 'flows' | 'coalescing' | 'proxy' | 'scale' | 'capacity';
+export type BenchPart = 'flows' | 'coalescing' | 'proxy' | 'scale' | 'capacity' | 'run-length';
 /** the parts a run without --parts runs (capacity is a mode of its own: --capacity) */
 export const DEFAULT_PARTS: BenchPart[] = ['flows', 'coalescing', 'proxy', 'scale'];
 
@@ -52,6 +53,7 @@ export interface BenchResults {
   proxy?: ProxyPartResult;
   scale?: ScalePartResult;
   capacity?: CapacityPartResult;
+  runLength?: RunLengthPartResult;
   targets: TargetCheck[];
   /** parts that threw (the others' figures are kept) */
   failures: Array<{ part: BenchPart; error: string }>;
@@ -145,6 +147,9 @@ export async function runBench(options: RunBenchOptions): Promise<BenchResults> 
       results.capacity = await runCapacityPart(bench, sizes.scale, { ...sizes.capacity, ...CAPACITY_LIMITS }, log);
       for (const run of results.capacity.runs)
         log(`capacity: ${run.capacityPerSecond} refreshes/s sustained with ${run.workers} worker(s)`);
+    });
+    await attempt('run-length', async () => {
+      results.runLength = await runRunLengthPart(bench, sizes.scale, sizes.runLength, log);
     });
   } finally {
     if (options.cleanUp) {

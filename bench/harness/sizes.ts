@@ -34,6 +34,17 @@ export interface BenchSizes {
     /** numbers of worker processes, one search each */
     workers: number[];
   };
+  /**
+   * The run-length part (`--parts run-length`): the steady state of refreshing by refreshes per run,
+   * on tokens of `accessTokenTtlSeconds` refreshed `marginSeconds` early (the scale sizes for its run)
+   */
+  runLength: {
+    connections: number;
+    cycles: number;
+    refreshesPerRun: number[];
+    accessTokenTtlSeconds: number;
+    marginSeconds: number;
+  };
   scale: {
     /** active connections in each phase (a phase retires the previous one's and creates its own) */
     phases: number[];
@@ -73,6 +84,14 @@ export const FULL: BenchSizes = {
   coalescing: { requests: 1000, roundTrips: 30 },
   capacity: { windowSeconds: 180, rates: [10, 20, 40, 80], workers: [1, 2] },
   proxy: { sequential: 2000, concurrent: 10_000, concurrency: 50, expiredBurst: 200 },
+  // 20 refreshes/s on 300 connections (3× the worker's cache), 20 cycles: whole runs of 1, 5, 10 and 20
+  runLength: {
+    connections: 300,
+    cycles: 20,
+    refreshesPerRun: [1, 5, 10, 20],
+    accessTokenTtlSeconds: 20,
+    marginSeconds: 5,
+  },
   scale: {
     phases: [1_000, 10_000],
     // A token refreshed every 5 minutes: 10,000 over 260 s (38/s), 1,000 over 26 s.
@@ -92,6 +111,7 @@ export const QUICK: BenchSizes = {
   coalescing: { requests: 50, roundTrips: 10 },
   capacity: { windowSeconds: 30, rates: [5, 10], workers: [1, 2] },
   proxy: { sequential: 300, concurrent: 2000, concurrency: 50, expiredBurst: 200 },
+  runLength: { connections: 100, cycles: 4, refreshesPerRun: [1, 4], accessTokenTtlSeconds: 12, marginSeconds: 3 },
   scale: {
     phases: [5, 50],
     accessTokenTtlSeconds: 40,
@@ -112,6 +132,7 @@ export const SMOKE: BenchSizes = {
   // the window fits the smoke's refresh cycle (6 s) less twice the drain
   capacity: { windowSeconds: 2, rates: [1, 2], workers: [1, 2] },
   proxy: { sequential: 10, concurrent: 40, concurrency: 5, expiredBurst: 20 },
+  runLength: { connections: 3, cycles: 2, refreshesPerRun: [2], accessTokenTtlSeconds: 8, marginSeconds: 2 },
   scale: {
     phases: [3, 6],
     accessTokenTtlSeconds: 8,
@@ -135,4 +156,10 @@ export function scaleForCapacity(sizes: BenchSizes): BenchSizes['scale'] {
   if (scale.accessTokenTtlSeconds - scale.marginSeconds >= needed) return scale;
   const ttl = Math.ceil((needed * 4) / 3);
   return { ...scale, accessTokenTtlSeconds: ttl, marginSeconds: Math.floor(ttl / 4) };
+}
+
+/** The scale sizes the run-length part runs on: its short tokens and margin. */
+export function scaleForRunLength(sizes: BenchSizes): BenchSizes['scale'] {
+  const { accessTokenTtlSeconds, marginSeconds } = sizes.runLength;
+  return { ...sizes.scale, accessTokenTtlSeconds, marginSeconds };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import * as oauth from 'oauth4webapi';
-import { refreshTiming } from '../../lib/config.js';
+import { refreshTiming, type RefreshTiming } from '../../lib/config.js';
 import { secretHash } from '../../lib/crypto/secretHash.js';
 import { timingForProvider } from '../../lib/providers/timingForProvider.js';
 import { authorizedConnection } from '../../lib/store/authorizedConnection.js';
@@ -117,12 +117,7 @@ export async function runPhase(
   log: (line: string) => void,
 ): Promise<ScalePhaseResult> {
   const { store, config } = bench;
-  const provider = bench.stack.providers.get(SCALE_TYPE)!;
-  const entry = bench.catalog.get(SCALE_TYPE)!;
-  const { clientId } = bench.config.providerApps.get(SCALE_TYPE)!;
-  const timing = timingForProvider(refreshTiming(config), entry);
-  const ttlMs = sizes.accessTokenTtlSeconds * 1000;
-  const marginMs = sizes.marginSeconds * 1000;
+  const timing = timingForProvider(refreshTiming(config), bench.catalog.get(SCALE_TYPE)!);
 
   const sampler = new RssSampler({
     worker: bench.pids.worker,
@@ -141,35 +136,7 @@ export async function runPhase(
     `scale: ${n} connections, creating (window starts in ${round((windowStart - creationStart) / 1000)} s, lasts ${round(windowSeconds)} s)`,
   );
 
-  const ids: string[] = [];
-  const startedAt: number[] = [];
-  const BATCH = 250;
-  for (let from = 0; from < n; from += BATCH) {
-    const batch = planned.slice(from, from + BATCH);
-    const made = await Promise.all(
-      batch.map(async (plannedAt, j) => {
-        const tokens = await mintTokens(provider, { clientId, accountId: `scale-user-${from + j}`, scope: 'read' });
-        return connectionDocuments(bench, entry, tokens, new Date(plannedAt + marginMs - ttlMs), from + j);
-      }),
-    );
-    await retrying('inserting connections', () => store.connections.insertMany(made.map((m) => m.connection)));
-    await retrying('inserting oauth_requests', () => store.oauthRequests.insertMany(made.map((m) => m.request)));
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: sizes.startConcurrency }, async () => {
-        while (next < made.length) {
-          const k = next++;
-          const doc = made[k]!.connection;
-          await bench.temporal.workflow.start(
-            connectionWorkflow,
-            savedConnectionStartOptions(doc, timing, config.TEMPORAL_TASK_QUEUE),
-          );
-          startedAt[from + k] = Date.now();
-        }
-      }),
-    );
-    ids.push(...made.map((m) => m.connection._id));
-  }
+  const { ids, startedAt } = await createScaleConnections(bench, sizes, planned, timing);
   const creationSeconds = (Date.now() - creationStart) / 1000;
   log(
     `scale: ${n} created in ${round(creationSeconds)} s (${round(n / creationSeconds)}/s); ${round((windowStart - Date.now()) / 1000)} s to the window`,
@@ -290,6 +257,56 @@ export async function runPhase(
       `worker RSS peak ${result.rssMiB.worker?.peakMiB} MiB`,
   );
   return result;
+}
+
+/**
+ * Connections at SCALE_TYPE whose planned refreshes fall at `planned` (epoch ms each), created in
+ * batches: tokens minted at the provider, documents as a completed flow leaves them, workflows started
+ * with savedConnectionStartOptions. Returns their ids and when each workflow started.
+ */
+export async function createScaleConnections(
+  bench: BenchStack,
+  sizes: BenchSizes['scale'],
+  planned: number[],
+  timing: RefreshTiming,
+): Promise<{ ids: string[]; startedAt: number[] }> {
+  const { store, config } = bench;
+  const provider = bench.stack.providers.get(SCALE_TYPE)!;
+  const entry = bench.catalog.get(SCALE_TYPE)!;
+  const { clientId } = bench.config.providerApps.get(SCALE_TYPE)!;
+  const ttlMs = sizes.accessTokenTtlSeconds * 1000;
+  const marginMs = sizes.marginSeconds * 1000;
+  const n = planned.length;
+  const ids: string[] = [];
+  const startedAt: number[] = [];
+  const BATCH = 250;
+  for (let from = 0; from < n; from += BATCH) {
+    const batch = planned.slice(from, from + BATCH);
+    const made = await Promise.all(
+      batch.map(async (plannedAt, j) => {
+        const tokens = await mintTokens(provider, { clientId, accountId: `scale-user-${from + j}`, scope: 'read' });
+        return connectionDocuments(bench, entry, tokens, new Date(plannedAt + marginMs - ttlMs), from + j);
+      }),
+    );
+    await retrying('inserting connections', () => store.connections.insertMany(made.map((m) => m.connection)));
+    await retrying('inserting oauth_requests', () => store.oauthRequests.insertMany(made.map((m) => m.request)));
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: sizes.startConcurrency }, async () => {
+        while (next < made.length) {
+          const k = next++;
+          const doc = made[k]!.connection;
+          await bench.temporal.workflow.start(
+            connectionWorkflow,
+            savedConnectionStartOptions(doc, timing, config.TEMPORAL_TASK_QUEUE),
+          );
+          startedAt[from + k] = Date.now();
+        }
+      }),
+    );
+    ids.push(...made.map((m) => m.connection._id));
+  }
+  return { ids, startedAt };
 }
 
 /** Workers beside the first, as `worker 2`, `worker 3`... */

@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { BareCallback, BareFlowInput, BareIssued, BareOutcome } from './messages.js';
 
 /**
- * The two activities of the bare-Temporal contender. Neither does I/O: `authorize` only formats the
- * provider's URL (state = the flow id, a throw-away PKCE challenge) and `exchange` calls no provider.
+ * The activities of the bare-Temporal contender. None does I/O: `authorize` only formats the
+ * provider's URL (state = the flow id, a throw-away PKCE challenge), `exchange` calls no provider and
+ * `refresh` returns the time.
  * They measure what Temporal itself costs for the flow's shape.
  */
 export const bareActivities = {
@@ -25,6 +26,10 @@ export const bareActivities = {
     if (input.callback.error || !input.callback.code)
       return { connected: false, error: input.callback.error ?? 'invalid_request' };
     return { connected: true, connectionId: input.flowId };
+  },
+  /** the bare refresh loop's refresh: nothing but the time it ran */
+  async refresh(): Promise<number> {
+    return Date.now();
   },
 };
 

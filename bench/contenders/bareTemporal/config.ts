@@ -10,6 +10,8 @@ export const BareConfig = z.object({
   issuer: z.url(),
   clientId: z.string(),
   redirectUri: z.url(),
+  /** the worker's workflow cache, connectflow's by default (so replays compare) */
+  maxCachedWorkflows: z.number().int().min(0).optional(),
 });
 export type BareConfig = z.infer<typeof BareConfig>;
 

@@ -1,4 +1,4 @@
-import { defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 
 /** What the bare-Temporal contender's workflow needs to issue an authorization URL. */
 export interface BareFlowInput {
@@ -27,3 +27,18 @@ export type BareOutcome = { connected: true; connectionId: string } | { connecte
 export const issueUpdate = defineUpdate<BareIssued>('issue');
 /** the provider's redirect; answers with the outcome once the exchange activity ran */
 export const callbackUpdate = defineUpdate<BareOutcome, [BareCallback]>('callback');
+
+/** The keepFresh loop's shape: a refresh every `everyMs` from `nextAt` (epoch ms), a new run every `refreshesPerRun`. */
+export interface BareRefreshLoopInput {
+  nextAt: number;
+  everyMs: number;
+  refreshesPerRun: number;
+  /** refreshes are counted when their activity ran in [countFrom, countUntil) (epoch ms) */
+  countFrom: number;
+  countUntil: number;
+  /** counted by earlier runs */
+  countedBefore: number;
+}
+
+/** how many of the loop's refreshes ran in the counted span, over all its runs */
+export const countedRefreshesQuery = defineQuery<number>('countedRefreshes');

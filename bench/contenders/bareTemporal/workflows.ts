@@ -1,11 +1,21 @@
-import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 import type { BareActivities } from './activities.js';
 import {
   type BareCallback,
   type BareFlowInput,
   type BareIssued,
   type BareOutcome,
+  type BareRefreshLoopInput,
   callbackUpdate,
+  countedRefreshesQuery,
   issueUpdate,
 } from './messages.js';
 
@@ -42,4 +52,27 @@ export async function bareFlowWorkflow(input: BareFlowInput): Promise<BareOutcom
   }
   await condition(allHandlersFinished);
   return outcome;
+}
+
+const local = proxyLocalActivities<BareActivities>({ startToCloseTimeout: '30 seconds' });
+
+/**
+ * connectflow's keepFresh loop with nothing else: a timer to the next refresh, a local activity that
+ * does nothing, and a new run every `refreshesPerRun` refreshes. What Temporal alone costs per refresh.
+ */
+export async function bareRefreshLoopWorkflow(input: BareRefreshLoopInput): Promise<void> {
+  let { nextAt } = input;
+  let counted = 0;
+  setHandler(countedRefreshesQuery, () => input.countedBefore + counted);
+  for (let made = 0; made < input.refreshesPerRun; made++) {
+    await sleep(Math.max(0, nextAt - Date.now()));
+    const ranAt = await local.refresh();
+    if (ranAt >= input.countFrom && ranAt < input.countUntil) counted++;
+    nextAt += input.everyMs;
+  }
+  await continueAsNew<typeof bareRefreshLoopWorkflow>({
+    ...input,
+    nextAt,
+    countedBefore: input.countedBefore + counted,
+  });
 }

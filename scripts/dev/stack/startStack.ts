@@ -109,7 +109,8 @@ export interface Stack {
   /** the first worker's GET /metrics (connectflow's) and the Temporal SDK's metrics of it */
   workerMetricsUrl: string;
   workerTemporalMetricsUrl: string;
-  startWorker(name?: string): ManagedChild;
+  /** One more worker process, with `env` in place of the stack's environment when given. */
+  startWorker(name?: string, env?: NodeJS.ProcessEnv): ManagedChild;
   /** Resolves once that worker process polls the task queue for both workflow and activity tasks. */
   workerPolling(worker: ManagedChild): Promise<void>;
   startApi(name: string): Promise<{ child: ManagedChild; url: string }>;
@@ -380,7 +381,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       worker,
       workerMetricsUrl: `http://127.0.0.1:${workerMetricsPort}/metrics`,
       workerTemporalMetricsUrl: `http://127.0.0.1:${workerTemporalMetricsPort}/metrics`,
-      startWorker: (name?: string) => startWorker(name),
+      startWorker: (name?: string, env?: NodeJS.ProcessEnv) => startWorker(name, env),
       workerPolling,
       startApi,
       temporal: temporalControl,
