@@ -12,7 +12,14 @@ export interface PostgresActivity {
   waits: Array<{ wait: string; share: number }>;
   /** cores used by the backends seen, by database (background processes by their type) */
   cpuCores: Record<string, number>;
+  /** sessions (backends) started per second, by database (pg_stat_database.sessions): pool churn */
+  newSessionsPerSecond: Record<string, number>;
 }
+
+const SESSIONS = `\\echo #sessions
+SELECT datname, sessions FROM pg_stat_database WHERE datname IS NOT NULL;
+\\echo #sessions-end
+`;
 
 const SAMPLE = `\\echo #sample
 SELECT pid, coalesce(datname, ''), backend_type, coalesce(state, ''), coalesce(wait_event_type, ''), coalesce(wait_event, '')
@@ -36,6 +43,10 @@ export class PostgresActivitySampler {
   private readonly waits = new Map<string, number>();
   /** per backend: its role, and its CPU when first and last seen */
   private readonly backends = new Map<number, { role: string; firstCpu: number; lastCpu: number }>();
+  /** pg_stat_database.sessions at the start and at the end; lines go there while a snapshot is read */
+  private readonly sessions: Array<Map<string, number>> = [];
+  private readingSessions: Map<string, number> | undefined;
+  private sessionsRead: (() => void) | undefined;
 
   constructor(
     private readonly server: PostgresServer,
@@ -51,12 +62,28 @@ export class PostgresActivitySampler {
     );
     this.psql.on('error', () => undefined); // no psql: the window reports no samples
     createInterface({ input: this.psql.stdout }).on('line', (line) => this.read(line));
+    this.psql.stdin.write(SESSIONS);
     this.timer = setInterval(() => this.psql?.stdin.write(SAMPLE), this.intervalMs);
     this.timer.unref();
     return this;
   }
 
   private read(line: string): void {
+    if (line === '#sessions') {
+      this.readingSessions = new Map();
+      return;
+    }
+    if (line === '#sessions-end') {
+      if (this.readingSessions) this.sessions.push(this.readingSessions);
+      this.readingSessions = undefined;
+      this.sessionsRead?.();
+      return;
+    }
+    if (this.readingSessions) {
+      const [datname = '', count] = line.split('\t');
+      this.readingSessions.set(roleOf(datname, ''), Number(count));
+      return;
+    }
     if (line === '#sample') {
       this.samples++;
       return;
@@ -75,11 +102,17 @@ export class PostgresActivitySampler {
     this.waits.set(wait, (this.waits.get(wait) ?? 0) + 1);
   }
 
-  stop(): PostgresActivity {
+  async stop(): Promise<PostgresActivity> {
     if (this.timer) clearInterval(this.timer);
+    const wall = (performance.now() - this.startedAt) / 1000;
+    await new Promise<void>((resolve) => {
+      this.sessionsRead = resolve;
+      this.psql?.stdin.write(SESSIONS);
+      setTimeout(resolve, 5_000).unref(); // psql gone: no session counts
+    });
     this.psql?.stdin.end();
     this.psql?.kill();
-    const wall = (performance.now() - this.startedAt) / 1000;
+    const [before, after] = [this.sessions[0], this.sessions.at(-1)];
     const samples = Math.max(1, this.samples);
     const busy = [...this.waits.values()].reduce((a, b) => a + b, 0);
     const cpu = new Map<string, number>();
@@ -97,6 +130,11 @@ export class PostgresActivitySampler {
           .filter(([, seconds]) => seconds > 0)
           .sort((a, b) => b[1] - a[1])
           .map(([role, seconds]) => [role, round2(seconds / Math.max(1, wall))]),
+      ),
+      newSessionsPerSecond: Object.fromEntries(
+        [...(after ?? [])]
+          .map(([role, n]) => [role, round2((n - (before?.get(role) ?? n)) / Math.max(1, wall))] as const)
+          .filter(([, perSecond]) => perSecond > 0),
       ),
     };
   }

@@ -418,7 +418,13 @@ function postgresLine(pg: PostgresActivity): string {
     .slice(0, 6)
     .map((w) => `${w.wait} ${Math.round(w.share * 1000) / 10}%`)
     .join(', ');
-  return `PostgreSQL cores by database: ${cores}; busy backends (mean): ${busy}; busy samples by wait (${pg.samples} samples): ${waits}`;
+  const sessions = Object.entries(pg.newSessionsPerSecond)
+    .map(([role, n]) => `${role} ${n}`)
+    .join(', ');
+  return (
+    `PostgreSQL cores by database: ${cores}; busy backends (mean): ${busy}; ` +
+    `busy samples by wait (${pg.samples} samples): ${waits}; new sessions /s: ${sessions || 'none'}`
+  );
 }
 
 function capacityReport(capacity: CapacityPartResult): string[] {

@@ -85,13 +85,8 @@ export const FULL: BenchSizes = {
   capacity: { windowSeconds: 180, rates: [10, 20, 40, 80], workers: [1, 2] },
   proxy: { sequential: 2000, concurrent: 10_000, concurrency: 50, expiredBurst: 200 },
   // 20 refreshes/s on 300 connections (3× the worker's cache), 20 cycles: whole runs of 1, 5, 10 and 20
-  runLength: {
-    connections: 300,
-    cycles: 20,
-    refreshesPerRun: [1, 5, 10, 20],
-    accessTokenTtlSeconds: 20,
-    marginSeconds: 5,
-  },
+  // 20 refreshes/s on 180 connections (more than the worker's cache of 100), 20 cycles: whole runs of 1, 5 and 20
+  runLength: { connections: 180, cycles: 20, refreshesPerRun: [1, 5, 20], accessTokenTtlSeconds: 12, marginSeconds: 3 },
   scale: {
     phases: [1_000, 10_000],
     // A token refreshed every 5 minutes: 10,000 over 260 s (38/s), 1,000 over 26 s.

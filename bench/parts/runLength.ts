@@ -61,6 +61,8 @@ export async function runRunLengthPart(
     await retireConnections(bench, { provider: SCALE_TYPE });
     await bench.restartWorker(1, { CONNECTFLOW_REFRESHES_PER_RUN: String(refreshesPerRun) });
     steps.push(await measureConnectflow(bench, sizes, options, refreshesPerRun, cycleSeconds, log));
+    // connectflow's connections would go on refreshing on the same servers while the bare loop is measured
+    await retireConnections(bench, { provider: SCALE_TYPE });
     steps.push(await measureBareLoop(bench, sizes, options, refreshesPerRun, cycleSeconds, log));
   }
   await retireConnections(bench, { provider: SCALE_TYPE });
@@ -169,7 +171,7 @@ async function sampleSpan(
   }).start();
   const postgresSampler = bench.pids.postgres ? new PostgresActivitySampler(postgresFromEnv()).start() : undefined;
   await sleepUntil(span.until);
-  return { series: sampler.stop(), postgres: postgresSampler?.stop() };
+  return { series: sampler.stop(), postgres: await postgresSampler?.stop() };
 }
 
 function step(

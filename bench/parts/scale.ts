@@ -161,7 +161,7 @@ export async function runPhase(
   const postgresSampler = bench.pids.postgres ? new PostgresActivitySampler(postgresFromEnv()).start() : undefined;
   await sleepUntil(firstRead);
   const windowCpu = Object.fromEntries(Object.entries(windowSampler.stop()).map(([k, v]) => [k, v.cpuCores]));
-  const postgres = postgresSampler?.stop();
+  const postgres = await postgresSampler?.stop();
   for (;;) {
     const docs = await retrying('reading lastRefreshedAt', () =>
       store.connections
