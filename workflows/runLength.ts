@@ -1,7 +1,10 @@
 import type { RefreshTiming } from '../lib/config.js';
 
-/** Refreshes one run of a connection's workflow holds (about 6 history events each) unless configured. */
-export const DEFAULT_REFRESHES_PER_RUN = 20;
+/**
+ * Refreshes one run of a connection's workflow holds (about 6 history events each) unless configured:
+ * the cheapest steady state measured with more connections than the worker caches (docs/performance.md).
+ */
+export const DEFAULT_REFRESHES_PER_RUN = 5;
 
 /** Where a run of the keepFresh loop stands when it may carry on as a new run. */
 export interface RunSoFar {

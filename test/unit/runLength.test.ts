@@ -10,10 +10,10 @@ const run = (refreshes: number, afterPlannedRefresh = true, continueAsNewSuggest
 });
 
 describe('how many refreshes one workflow run holds', () => {
-  it('holds CONNECTFLOW_REFRESHES_PER_RUN refreshes, 20 unless set', () => {
-    expect(timing.refreshesPerRun).toBe(DEFAULT_REFRESHES_PER_RUN);
-    expect(runIsFull(run(19), timing)).toBe(false);
-    expect(runIsFull(run(20), timing)).toBe(true);
+  it('holds CONNECTFLOW_REFRESHES_PER_RUN refreshes, 5 unless set', () => {
+    expect(timing.refreshesPerRun).toBe(5);
+    expect(runIsFull(run(4), timing)).toBe(false);
+    expect(runIsFull(run(5), timing)).toBe(true);
     const three = refreshTiming(loadConfig({ CONNECTFLOW_REFRESHES_PER_RUN: '3' }));
     expect(runIsFull(run(2), three)).toBe(false);
     expect(runIsFull(run(3), three)).toBe(true);
