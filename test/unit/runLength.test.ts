@@ -11,7 +11,8 @@ const run = (refreshes: number, afterPlannedRefresh = true, continueAsNewSuggest
 
 describe('how many refreshes one workflow run holds', () => {
   it('holds CONNECTFLOW_REFRESHES_PER_RUN refreshes, 5 unless set', () => {
-    expect(timing.refreshesPerRun).toBe(5);
+    expect(DEFAULT_REFRESHES_PER_RUN).toBe(5);
+    expect(timing.refreshesPerRun).toBe(DEFAULT_REFRESHES_PER_RUN);
     expect(runIsFull(run(4), timing)).toBe(false);
     expect(runIsFull(run(5), timing)).toBe(true);
     const three = refreshTiming(loadConfig({ CONNECTFLOW_REFRESHES_PER_RUN: '3' }));
