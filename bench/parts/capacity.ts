@@ -3,6 +3,7 @@ import { refreshLeadMs } from '../../workflows/planRefresh.js';
 import { SCALE_TYPE, type BenchStack } from '../harness/benchStack.js';
 import type { BenchSizes } from '../harness/sizes.js';
 import { round } from '../harness/stats.js';
+import { isServer } from '../harness/serverProcesses.js';
 import { retireConnections, runPhase, type ScalePhaseResult } from './scale.js';
 
 export interface CapacityOptions {
@@ -56,10 +57,6 @@ export const LIFETIMES = [
   { lifetime: '1 hour', seconds: 3_600 },
   { lifetime: '24 hours', seconds: 86_400 },
 ];
-
-/** the server processes of a phase's samples (`worker <n>`, `temporal <n>`: the postgres engine's others) */
-const isServer = (name: string) =>
-  ['api', 'ferretdb', 'postgres'].includes(name) || name.startsWith('worker') || name.startsWith('temporal');
 
 /**
  * The sustained refresh capacity: each step spreads rate × window connections' planned refreshes

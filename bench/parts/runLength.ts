@@ -6,6 +6,8 @@ import { PostgresActivitySampler, type PostgresActivity } from '../harness/postg
 import { RssSampler } from '../harness/procStats.js';
 import type { BenchSizes } from '../harness/sizes.js';
 import { round } from '../harness/stats.js';
+import { inParallel, sleepUntil } from '../harness/pacing.js';
+import { isServer, serverProcesses } from '../harness/serverProcesses.js';
 import { postgresFromEnv } from '../../scripts/dev/stack/startStack.js';
 import { createScaleConnections, retireConnections } from './scale.js';
 import { countedRefreshesQuery } from '../contenders/bareTemporal/messages.js';
@@ -39,8 +41,15 @@ export interface RunLengthPartResult {
   steps: RunLengthStep[];
 }
 
-const isServer = (name: string) =>
-  ['api', 'ferretdb', 'postgres'].includes(name) || name.startsWith('worker') || name.startsWith('temporal');
+/** One run length's measurement: where it runs and with what. */
+interface RunLengthRun {
+  bench: BenchStack;
+  sizes: BenchSizes['scale'];
+  options: RunLengthOptions;
+  refreshesPerRun: number;
+  cycleSeconds: number;
+  log: (line: string) => void;
+}
 
 /**
  * The steady state of refreshing, by run length: the same connections refresh cycle after cycle, so a
@@ -60,10 +69,11 @@ export async function runRunLengthPart(
   for (const refreshesPerRun of options.refreshesPerRun) {
     await retireConnections(bench, { provider: SCALE_TYPE });
     await bench.restartWorker(1, { CONNECTFLOW_REFRESHES_PER_RUN: String(refreshesPerRun) });
-    steps.push(await measureConnectflow(bench, sizes, options, refreshesPerRun, cycleSeconds, log));
+    const run: RunLengthRun = { bench, sizes, options, refreshesPerRun, cycleSeconds, log };
+    steps.push(await measureConnectflow(run));
     // connectflow's connections would go on refreshing on the same servers while the bare loop is measured
     await retireConnections(bench, { provider: SCALE_TYPE });
-    steps.push(await measureBareLoop(bench, sizes, options, refreshesPerRun, cycleSeconds, log));
+    steps.push(await measureBareLoop(run));
   }
   await retireConnections(bench, { provider: SCALE_TYPE });
   await bench.restartWorker(1);
@@ -79,14 +89,8 @@ export async function runRunLengthPart(
   };
 }
 
-async function measureConnectflow(
-  bench: BenchStack,
-  sizes: BenchSizes['scale'],
-  options: RunLengthOptions,
-  refreshesPerRun: number,
-  cycleSeconds: number,
-  log: (line: string) => void,
-): Promise<RunLengthStep> {
+async function measureConnectflow(run: RunLengthRun): Promise<RunLengthStep> {
+  const { bench, sizes, options, refreshesPerRun, cycleSeconds, log } = run;
   const timing = {
     ...timingForProvider(refreshTiming(bench.config), bench.catalog.get(SCALE_TYPE)!),
     refreshesPerRun,
@@ -102,17 +106,11 @@ async function measureConnectflow(
     type: 'connection.refreshed',
     at: { $gte: new Date(span.from), $lt: new Date(span.until) },
   });
-  return step('connectflow', refreshesPerRun, options, cycleSeconds, span, refreshes, measured, log);
+  return step(run, 'connectflow', span, refreshes, measured);
 }
 
-async function measureBareLoop(
-  bench: BenchStack,
-  sizes: BenchSizes['scale'],
-  options: RunLengthOptions,
-  refreshesPerRun: number,
-  cycleSeconds: number,
-  log: (line: string) => void,
-): Promise<RunLengthStep> {
+async function measureBareLoop(run: RunLengthRun): Promise<RunLengthStep> {
+  const { bench, sizes, options, refreshesPerRun, cycleSeconds } = run;
   // the bare worker has no payload codec: a client without connectflow's
   const temporal = new Client({ connection: bench.temporal.connection, namespace: bench.config.TEMPORAL_NAMESPACE });
   const span = plannedSpan(sizes, options, cycleSeconds);
@@ -142,7 +140,7 @@ async function measureBareLoop(
     refreshes += counted;
     await handle.terminate('bench: measured');
   });
-  return step('bare Temporal', refreshesPerRun, options, cycleSeconds, span, refreshes, measured, log);
+  return step(run, 'bare Temporal', span, refreshes, measured);
 }
 
 /** First refreshes spread over one cycle after creation; measured from the second cycle on. */
@@ -165,8 +163,7 @@ async function sampleSpan(
   const sampler = new RssSampler({
     ...contender,
     temporal: bench.pids.temporal,
-    ...Object.fromEntries((bench.pids.temporalServices ?? []).map((pid, i) => [`temporal ${i + 2}`, pid])),
-    ...(bench.pids.postgres ? { postgres: bench.pids.postgres } : {}),
+    ...serverProcesses(bench),
     ferretdb: bench.pids.ferretdb,
   }).start();
   const postgresSampler = bench.pids.postgres ? new PostgresActivitySampler(postgresFromEnv()).start() : undefined;
@@ -175,14 +172,11 @@ async function sampleSpan(
 }
 
 function step(
+  { options, refreshesPerRun, cycleSeconds, log }: RunLengthRun,
   contender: RunLengthStep['contender'],
-  refreshesPerRun: number,
-  options: RunLengthOptions,
-  cycleSeconds: number,
   span: { from: number; until: number },
   refreshes: number,
   { series, postgres }: Awaited<ReturnType<typeof sampleSpan>>,
-  log: (line: string) => void,
 ): RunLengthStep {
   const seconds = (span.until - span.from) / 1000;
   const cpuMsPerRefresh = Object.fromEntries(
@@ -209,21 +203,4 @@ function step(
     `run length ${refreshesPerRun}, ${contender}: ${refreshes} refreshes (${result.achievedPerSecond}/s), ${serverCpuMsPerRefresh} ms of server CPU each`,
   );
   return result;
-}
-
-async function inParallel<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await work(items[i]!, i);
-      }
-    }),
-  );
-}
-
-async function sleepUntil(at: number): Promise<void> {
-  const ms = at - Date.now();
-  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
 }

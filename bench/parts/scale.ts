@@ -16,6 +16,8 @@ import { mintTokens } from '../harness/oidcStorage.js';
 import { retrying } from '../harness/retry.js';
 import { PostgresActivitySampler, type PostgresActivity } from '../harness/postgresActivity.js';
 import { filesMiB, RssSampler, type RssSeries } from '../harness/procStats.js';
+import { inParallel, sleepUntil } from '../harness/pacing.js';
+import { otherWorkers, serverProcesses } from '../harness/serverProcesses.js';
 import { postgresFromEnv } from '../../scripts/dev/stack/startStack.js';
 import type { BenchSizes } from '../harness/sizes.js';
 import { round, summarize, type Summary } from '../harness/stats.js';
@@ -290,36 +292,16 @@ export async function createScaleConnections(
     );
     await retrying('inserting connections', () => store.connections.insertMany(made.map((m) => m.connection)));
     await retrying('inserting oauth_requests', () => store.oauthRequests.insertMany(made.map((m) => m.request)));
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: sizes.startConcurrency }, async () => {
-        while (next < made.length) {
-          const k = next++;
-          const doc = made[k]!.connection;
-          await bench.temporal.workflow.start(
-            connectionWorkflow,
-            savedConnectionStartOptions(doc, timing, config.TEMPORAL_TASK_QUEUE),
-          );
-          startedAt[from + k] = Date.now();
-        }
-      }),
-    );
+    await inParallel(made, sizes.startConcurrency, async ({ connection }, k) => {
+      await bench.temporal.workflow.start(
+        connectionWorkflow,
+        savedConnectionStartOptions(connection, timing, config.TEMPORAL_TASK_QUEUE),
+      );
+      startedAt[from + k] = Date.now();
+    });
     ids.push(...made.map((m) => m.connection._id));
   }
   return { ids, startedAt };
-}
-
-/** Workers beside the first, as `worker 2`, `worker 3`... */
-/** On postgres: the Temporal server's other processes and PostgreSQL itself. */
-function serverProcesses(bench: BenchStack): Record<string, number | undefined> {
-  return {
-    ...Object.fromEntries((bench.pids.temporalServices ?? []).map((pid, i) => [`temporal ${i + 2}`, pid])),
-    ...(bench.pids.postgres ? { postgres: bench.pids.postgres } : {}),
-  };
-}
-
-function otherWorkers(bench: BenchStack): Record<string, number> {
-  return Object.fromEntries((bench.pids.otherWorkers ?? []).map((pid, i) => [`worker ${i + 2}`, pid]));
 }
 
 /**
@@ -367,17 +349,14 @@ export async function retireConnections(
   const docs = await retrying('listing connections', () =>
     bench.store.connections.find(filter, { projection: { _id: 1 } }).toArray(),
   );
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < docs.length) {
-        const id = docs[next++]!._id;
-        await bench.temporal.workflow
-          .getHandle(connectionWorkflowId(id))
-          .terminate('bench: retired')
-          .catch(() => undefined); // already closed
-      }
-    }),
+  await inParallel(
+    docs,
+    16,
+    ({ _id }) =>
+      bench.temporal.workflow
+        .getHandle(connectionWorkflowId(_id))
+        .terminate('bench: retired')
+        .catch(() => undefined), // already closed
   );
   const ids = docs.map((d) => d._id);
   if (ids.length) {
@@ -387,9 +366,4 @@ export async function retireConnections(
     );
   }
   return ids.length;
-}
-
-async function sleepUntil(at: number): Promise<void> {
-  const ms = at - Date.now();
-  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
 }
